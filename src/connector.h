@@ -1,0 +1,58 @@
+// Source and Sink: Kafka Connect's task interfaces, reduced to what an in-process runner needs.
+// The runner owns offsets, retries, errors and commit points; connectors own their I/O only.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "record.h"
+#include "status.h"
+
+namespace kpipe {
+
+// Read access to the committed offsets: source partition -> offset (Connect's OffsetStorageReader).
+class OffsetReader {
+ public:
+  virtual ~OffsetReader() = default;
+  virtual std::optional<Json> offset(const Json& partition) const = 0;
+};
+
+// What every component may need to know about the run it is part of.
+struct RunContext {
+  std::string pipeline_name;
+  std::string pipeline_dir;  // folder of the pipeline file; relative paths resolve against the cwd
+  bool follow = false;       // --follow: keep polling after catching up
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual Status open(const Config& config, const RunContext& context,
+                      const OffsetReader& offsets) = 0;
+  // Appends the next records to `batch` (which the runner passed in empty). An empty batch with
+  // exhausted() == true means caught up; an empty batch otherwise means "nothing yet, poll again"
+  // (the source waits its own poll interval before returning empty).
+  virtual Status poll(Batch* batch) = 0;
+  virtual bool exhausted() const = 0;
+  // Interrupts a poll() waiting for data; called from a signal-watching thread. Must be safe to
+  // call concurrently with poll().
+  virtual void wake() {}
+  virtual void close() {}
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status open(const Config& config, const RunContext& context) = 0;
+  // True when the sink writes converter bytes (Record::key_bytes / value_bytes); the runner then
+  // runs the converters before write().
+  virtual bool needs_bytes() const { return true; }
+  virtual Status write(Batch& batch) = 0;
+  // After an ok return every record written so far is durable in the target.
+  virtual Status flush() = 0;
+  virtual void close() {}
+};
+
+}  // namespace kpipe

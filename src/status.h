@@ -1,0 +1,48 @@
+// Status: the outcome of an operation that can fail in an expected way (bad config, unreachable
+// server, failed flush). Carries the process exit code the failure maps to, so an error can travel
+// from a connector to main() without translation.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace kpipe {
+
+enum class Code {
+  kOk = 0,
+  kRuntime = 1,  // exit 1: a failure while running; nothing committed past the last durable point
+  kInvalid = 2,  // exit 2: invalid configuration or usage
+  kLocked = 3,   // exit 3: another run holds the offsets lock
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status Runtime(std::string msg) { return Status(Code::kRuntime, std::move(msg)); }
+  static Status Invalid(std::string msg) { return Status(Code::kInvalid, std::move(msg)); }
+  static Status Locked(std::string msg) { return Status(Code::kLocked, std::move(msg)); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  int exit_code() const { return static_cast<int>(code_); }
+  const std::string& message() const { return message_; }
+  // The same failure with more context in front: "reading offsets: <message>".
+  Status with_context(const std::string& context) const {
+    return ok() ? *this : Status(code_, context + ": " + message_);
+  }
+
+ private:
+  Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// Early-return helper for functions returning Status.
+#define KPIPE_RETURN_IF_ERROR(expr)      \
+  do {                                   \
+    ::kpipe::Status _st = (expr);        \
+    if (!_st.ok()) return _st;           \
+  } while (0)
+
+}  // namespace kpipe
