@@ -2,6 +2,7 @@
 // The runner owns offsets, retries, errors and commit points; connectors own their I/O only.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ struct RunContext {
   std::string pipeline_name;
   std::string pipeline_dir;  // folder of the pipeline file; relative paths resolve against the cwd
   bool follow = false;       // --follow: keep polling after catching up
+  // Set on SIGINT/SIGTERM. A source waiting for data checks it at least every 100 ms and returns.
+  const std::atomic<bool>* stopping = nullptr;
+  bool stop_requested() const { return stopping && stopping->load(std::memory_order_relaxed); }
 };
 
 class Source {
@@ -36,9 +40,6 @@ class Source {
   // (the source waits its own poll interval before returning empty).
   virtual Status poll(Batch* batch) = 0;
   virtual bool exhausted() const = 0;
-  // Interrupts a poll() waiting for data; called from a signal-watching thread. Must be safe to
-  // call concurrently with poll().
-  virtual void wake() {}
   virtual void close() {}
 };
 

@@ -30,6 +30,7 @@ enum class Type {
 
 // Connect's name for a type: "int32", "float" (float32), "double" (float64), "struct", ...
 const char* type_name(Type type);
+// Accepts Connect's JSON names and also "float32"/"float64" (the Cast transform's spelling).
 std::optional<Type> type_from_name(const std::string& name);
 
 // Logical type names (version 1), as Connect writes them.
@@ -61,7 +62,8 @@ class Schema {
   SchemaPtr keys, values;                                       // map
   std::vector<Field> fields;                                    // struct
 
-  // Derived from name/type at construction by the factories below; kept for fast dispatch.
+  // The logical type named by `name`, when `type` is its underlying type (Decimal: bytes,
+  // Date/Time: int32, Timestamp: int64); computed from the fields, so hand-built schemas work.
   Logical logical() const;
   // Decimal scale from parameters ("scale"), 0 when absent.
   int32_t decimal_scale() const;
@@ -70,8 +72,12 @@ class Schema {
   // Deep structural equality (names, parameters, fields, optional, defaults).
   bool equals(const Schema& other) const;
 
-  // Shared primitive schemas (required and optional variants).
+  // Shared primitive schemas (required and optional variants). Throws std::invalid_argument for
+  // array, map and struct, which need their children.
   static SchemaPtr primitive(Type type, bool optional = false);
+  // Logical types: name set, version 1. Decimal has parameters {"scale": "N"} and, when
+  // `precision` is given, "connect.decimal.precision" (as Confluent's JDBC connector adds it).
+  // Date, time and timestamp schemas are shared instances.
   static SchemaPtr decimal(int32_t scale, bool optional = false,
                            std::optional<int32_t> precision = std::nullopt);
   static SchemaPtr date(bool optional = false);
@@ -81,7 +87,8 @@ class Schema {
   static SchemaPtr map(SchemaPtr keys, SchemaPtr values, bool optional = false);
 };
 
-// Builds a struct schema field by field: SchemaBuilder::structure("login").field("id", ...).build().
+// Builds a struct schema field by field: SchemaBuilder::structure("login").field("id",
+// ...).build().
 class StructBuilder {
  public:
   explicit StructBuilder(std::optional<std::string> name = std::nullopt) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -34,6 +35,11 @@ struct Decimal {
   static bool parse(const std::string& text, Decimal* out);
   // Plain text, "-12.340" (Java's BigDecimal.toPlainString).
   std::string to_string() const;
+  // Java's BigDecimal.toString: plain unless the scale is negative or the adjusted exponent is
+  // below -6, then "1.23E+5" / "1E-7" (what Jackson writes for a BigDecimal number).
+  std::string to_java_string() const;
+  // The same number with `new_scale`; false when that would drop non-zero digits.
+  bool rescale(int32_t new_scale, Decimal* out) const;
   // Big-endian two's-complement bytes of `unscaled`, minimal length (Java's
   // BigInteger.toByteArray()).
   std::string to_twos_complement() const;
@@ -52,16 +58,18 @@ struct Struct {
 };
 
 struct Value {
-  using Variant =
-      std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, Decimal, List, Map,
-                   Struct>;
+  using Variant = std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, Decimal,
+                               List, Map, Struct>;
   Variant v;
 
   Value() = default;
   Value(std::monostate) {}
   Value(bool b) : v(b) {}
-  Value(int32_t i) : v(int64_t{i}) {}
-  Value(int64_t i) : v(i) {}
+  // Any integer type (int, long, long long, size_t, ...) is held as int64: one constructor, so
+  // Value(1LL) and Value(size) are not ambiguous. bool has its own.
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  Value(T i) : v(static_cast<int64_t>(i)) {}
   Value(double d) : v(d) {}
   Value(const char* s) : v(std::string(s)) {}
   Value(std::string s) : v(std::move(s)) {}
@@ -88,8 +96,14 @@ struct Value {
   bool operator!=(const Value& o) const { return !(*this == o); }
 };
 
-inline bool operator==(const Map& a, const Map& b) { return a.keys == b.keys && a.values == b.values; }
-inline bool operator==(const Struct& a, const Struct& b) { return a.fields == b.fields; }
-inline bool Value::operator==(const Value& o) const { return v == o.v; }
+inline bool operator==(const Map& a, const Map& b) {
+  return a.keys == b.keys && a.values == b.values;
+}
+inline bool operator==(const Struct& a, const Struct& b) {
+  return a.fields == b.fields;
+}
+inline bool Value::operator==(const Value& o) const {
+  return v == o.v;
+}
 
 }  // namespace kpipe

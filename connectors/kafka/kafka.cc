@@ -1,0 +1,13 @@
+#include "connectors/kafka/kafka.h"
+
+#include <memory>
+
+#include "connectors/kafka/kafka_sink.h"
+
+namespace kpipe {
+
+void register_kafka(Registry& registry) {
+  registry.add_sink(kafka_sink_spec(), [] { return std::make_unique<KafkaSink>(); });
+}
+
+}  // namespace kpipe

@@ -1,0 +1,90 @@
+#include "connectors/kafka/kafka_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace kpipe {
+
+bool is_secret_kafka_key(const std::string& key) {
+  std::string lower = key;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos;
+}
+
+std::string redact_kafka_value(const std::string& key, const std::string& value,
+                               std::string message) {
+  if (value.empty() || !is_secret_kafka_key(key)) return message;
+  static const std::string kMask = "******";
+  for (size_t pos = message.find(value); pos != std::string::npos;
+       pos = message.find(value, pos + kMask.size())) {
+    message.replace(pos, value.size(), kMask);
+  }
+  return message;
+}
+
+Status kafka_conf_set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr)) ==
+      RD_KAFKA_CONF_OK) {
+    return Status::Ok();
+  }
+  return Status::Invalid(redact_kafka_value(key, value, errstr));
+}
+
+namespace {
+
+void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  // librdkafka uses syslog levels. Its errors (a refused connection, a broker going down) are
+  // retried internally; whether they matter surfaces as a delivery failure, so they are warnings.
+  spdlog::level::level_enum spd = spdlog::level::debug;
+  if (level <= 4) {
+    spd = spdlog::level::warn;
+  } else if (level <= 6) {
+    spd = spdlog::level::info;
+  }
+  spdlog::log(spd, "librdkafka {} {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+}  // namespace
+
+void route_kafka_logs(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
+}
+
+Status build_kafka_conf(const Config& config, const KafkaProperties& defaults, KafkaConf* out) {
+  KafkaConf conf(rd_kafka_conf_new());
+  for (const auto& [key, value] : defaults) {
+    Status st = kafka_conf_set(conf.get(), key, value);
+    if (!st.ok()) return st.with_context(config.scope + ": default " + key);
+  }
+  for (const auto& [key, value] : config.passthrough) {
+    Status st = kafka_conf_set(conf.get(), key, value);
+    if (!st.ok()) {
+      std::string message = st.message();
+      // librdkafka often names only the property; say what was written, unless it is a secret.
+      if (!is_secret_kafka_key(key) && message.find(value) == std::string::npos) {
+        message += " (got '" + value + "')";
+      }
+      return config.invalid(key, message);
+    }
+  }
+  route_kafka_logs(conf.get());
+  *out = std::move(conf);
+  return Status::Ok();
+}
+
+std::string kafka_conf_get(const rd_kafka_conf_t* conf, const std::string& key) {
+  size_t size = 0;
+  if (rd_kafka_conf_get(conf, key.c_str(), nullptr, &size) != RD_KAFKA_CONF_OK || size == 0) {
+    return "";
+  }
+  std::string value(size, '\0');  // size counts the terminating NUL
+  if (rd_kafka_conf_get(conf, key.c_str(), value.data(), &size) != RD_KAFKA_CONF_OK) return "";
+  value.resize(size - 1);
+  return value;
+}
+
+}  // namespace kpipe

@@ -1,0 +1,15 @@
+// The one place the engine learns which connectors exist.
+#include "connectors/file/file.h"
+#include "connectors/kafka/kafka.h"
+#include "converters.h"
+#include "registry.h"
+
+namespace kpipe {
+
+void register_builtins(Registry& registry) {
+  register_file(registry);
+  register_kafka(registry);
+  register_converters(registry);
+}
+
+}  // namespace kpipe

@@ -1,0 +1,276 @@
+// kpipe: the command line. Exit codes: 0 done, 1 runtime failure, 2 invalid configuration or
+// usage, 3 another run holds the offsets lock.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "connectors/kafka/kafka.h"
+#include "log.h"
+#include "offsets.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "runner.h"
+
+namespace kpipe {
+namespace {
+
+std::atomic<bool> g_stopping{false};
+
+void on_signal(int) { g_stopping.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int fail(const Status& st) {
+  spdlog::error("{}", st.message());
+  return st.exit_code();
+}
+
+std::string show_value(const FieldSpec* spec, const ConfigValue& v) {
+  if (spec && spec->secret) return "(secret)";
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return x;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          std::string out;
+          for (const auto& s : x) out += (out.empty() ? "" : ", ") + s;
+          return "[" + out + "]";
+        } else {
+          return fmt::format("{}", x);
+        }
+      },
+      v);
+}
+
+bool looks_secret(const std::string& key) {
+  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
+}
+
+void print_component(const std::string& scope, const ComponentConfig& c, const ConfigSpec& spec) {
+  std::cout << scope << ": " << c.name << "\n";
+  for (const auto& f : spec.fields) {
+    auto it = c.config.values.find(f.name);
+    if (it == c.config.values.end()) continue;
+    std::cout << "  " << f.name << " = " << show_value(&f, it->second)
+              << (c.config.user_set(f.name) ? "" : "  (default)") << "\n";
+  }
+  for (const auto& [k, v] : c.config.passthrough)
+    std::cout << "  " << k << " = " << (looks_secret(k) ? "(secret)" : v) << "\n";
+}
+
+Json spec_json(const ConfigSpec& spec) {
+  Json fields = Json::array();
+  for (const auto& f : spec.fields) {
+    Json j{{"name", f.name}, {"type", field_type_name(f.type)}, {"required", f.required},
+           {"description", f.description}, {"secret", f.secret}};
+    if (f.default_value) j["default"] = *f.default_value;
+    if (!f.allowed.empty()) j["allowed"] = f.allowed;
+    if (f.min) j["min"] = *f.min;
+    if (f.max) j["max"] = *f.max;
+    fields.push_back(j);
+  }
+  Json out{{"name", spec.name}, {"kind", kind_name(spec.kind)}, {"summary", spec.summary},
+           {"fields", fields}};
+  if (spec.passthrough) out["other_keys"] = spec.passthrough_description;
+  return out;
+}
+
+void print_spec(const ConfigSpec& spec) {
+  std::cout << spec.name << " (" << kind_name(spec.kind) << "): " << spec.summary << "\n";
+  for (const auto& f : spec.fields) {
+    std::cout << "  " << f.name << "  " << field_type_name(f.type);
+    if (f.required) std::cout << ", required";
+    if (f.default_value) std::cout << ", default " << (f.default_value->empty() ? "\"\"" : *f.default_value);
+    if (f.secret) std::cout << ", secret";
+    std::cout << "\n      " << f.description;
+    if (!f.allowed.empty()) {
+      std::string all;
+      for (const auto& a : f.allowed) all += (all.empty() ? "" : " | ") + a;
+      std::cout << " (" << all << ")";
+    }
+    std::cout << "\n";
+  }
+  if (spec.passthrough) std::cout << "  any other key: " << spec.passthrough_description << "\n";
+}
+
+Status parse_json_arg(const std::string& what, const std::string& text, Json* out) {
+  *out = Json::parse(text, nullptr, false);
+  if (out->is_discarded() || !(out->is_object() || out->is_null()))
+    return Status::Invalid(what + " must be a JSON object, got: " + text);
+  return Status::Ok();
+}
+
+int main_impl(int argc, char** argv) {
+  Registry registry;
+  register_builtins(registry);
+
+  CLI::App app{"kpipe: Kafka-Connect-style data pipelines from a YAML file, in one process"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("kpipe ") + KPIPE_VERSION);
+  std::string log_level = "info", log_format = "text";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
+  std::string pipeline_file, offsets_file, format = "text", name;
+  RunOptions run_options;
+
+  auto* run = app.add_subcommand("run", "Run a pipeline until the source is caught up")->fallthrough();
+  run->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+  run->add_flag("--follow", run_options.follow, "Keep polling after catching up (until SIGINT/SIGTERM)");
+  run->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
+
+  auto* validate = app.add_subcommand("validate", "Check a pipeline file without running it")->fallthrough();
+  validate->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+
+  auto* plugins = app.add_subcommand("plugins", "List the connectors and converters")->fallthrough();
+  plugins->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  auto* describe = app.add_subcommand("describe", "Show a component's configuration keys")->fallthrough();
+  describe->add_option("name", name, "Connector or converter name")->required();
+  describe->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  auto* offsets = app.add_subcommand("offsets", "Show or change a pipeline's committed offsets")->fallthrough();
+  offsets->require_subcommand(1);
+  std::string partition_arg, offset_arg;
+  auto* show = offsets->add_subcommand("show", "Print the offsets as a KIP-875 body")->fallthrough();
+  auto* reset = offsets->add_subcommand("reset", "Forget one partition's offset (--partition) or all")->fallthrough();
+  auto* set = offsets->add_subcommand("set", "Set one partition's offset")->fallthrough();
+  for (auto* sub : {show, reset, set}) {
+    sub->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+    sub->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
+  }
+  reset->add_option("--partition", partition_arg, "Source partition as JSON, e.g. '{\"filename\":\"/x\"}'");
+  set->add_option("--partition", partition_arg, "Source partition as JSON")->required();
+  set->add_option("--offset", offset_arg, "Offset as JSON, e.g. '{\"position\":0}'")->required();
+
+  int brokers = 1;
+  std::vector<std::string> topics;
+  auto* mock = app.add_subcommand("mock-kafka", "Run a librdkafka mock cluster; prints bootstrap.servers")->fallthrough();
+  mock->add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 16));
+  mock->add_option("--topic", topics, "Create a topic: NAME or NAME:PARTITIONS (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(Code::kInvalid);
+  }
+  {
+    Status st = init_logging(log_level, log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+    if (!st.ok()) {
+      std::fprintf(stderr, "kpipe: %s\n", st.message().c_str());
+      return st.exit_code();
+    }
+  }
+
+  if (*plugins) {
+    if (format == "json") {
+      Json out = Json::array();
+      for (const ConfigSpec* s : registry.specs())
+        out.push_back(Json{{"name", s->name}, {"kind", kind_name(s->kind)}, {"summary", s->summary}});
+      std::cout << out.dump(2) << "\n";
+    } else {
+      for (const ConfigSpec* s : registry.specs())
+        std::cout << fmt::format("{:<10} {:<12} {}\n", kind_name(s->kind), s->name, s->summary);
+    }
+    return 0;
+  }
+  if (*describe) {
+    std::vector<const ConfigSpec*> found;
+    std::vector<std::string> all;
+    for (const ConfigSpec* s : registry.specs()) {
+      all.push_back(s->name);
+      if (s->name == name) found.push_back(s);
+    }
+    if (found.empty()) {
+      std::string near = closest(name, all);
+      return fail(Status::Invalid("no component named '" + name + "'" +
+                                  (near.empty() ? "" : "; did you mean '" + near + "'?") +
+                                  " (kpipe plugins lists them)"));
+    }
+    if (format == "json") {
+      Json out = Json::array();
+      for (const ConfigSpec* s : found) out.push_back(spec_json(*s));
+      std::cout << out.dump(2) << "\n";
+    } else {
+      for (const ConfigSpec* s : found) print_spec(*s);
+    }
+    return 0;
+  }
+  if (*mock) return run_mock_kafka(brokers, topics);
+
+  Pipeline pipeline;
+  if (Status st = load_pipeline(pipeline_file, registry, &pipeline); !st.ok()) return fail(st);
+  if (!offsets_file.empty()) pipeline.offsets_file = offsets_file;
+
+  if (*validate) {
+    std::cout << pipeline_file << ": valid pipeline '" << pipeline.name << "'\n";
+    print_component("source", pipeline.source, registry.source(pipeline.source.name)->spec);
+    print_component("sink", pipeline.sink, registry.sink(pipeline.sink.name)->spec);
+    print_component("converter.key", pipeline.key_converter,
+                    registry.converter(pipeline.key_converter.name)->spec);
+    print_component("converter.value", pipeline.value_converter,
+                    registry.converter(pipeline.value_converter.name)->spec);
+    std::cout << "offsets: " << pipeline.offsets_file << "\n";
+    return 0;
+  }
+  if (*run) {
+    install_signal_handlers();
+    if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok()) return fail(st);
+    return 0;
+  }
+  if (*offsets) {
+    std::unique_ptr<OffsetStore> store;
+    auto mode = *show ? OffsetStore::Mode::kRead : OffsetStore::Mode::kWrite;
+    if (Status st = OffsetStore::open(pipeline.offsets_file, pipeline.name, mode, &store); !st.ok())
+      return fail(st);
+    if (*show) {
+      std::cout << store->to_kip875().dump() << "\n";
+      return 0;
+    }
+    Json partition, offset;
+    if (*reset && partition_arg.empty()) {
+      if (Status st = store->reset_all(); !st.ok()) return fail(st);
+      spdlog::info("reset every offset of pipeline '{}' in {}", pipeline.name, store->path());
+      return 0;
+    }
+    if (Status st = parse_json_arg("--partition", partition_arg, &partition); !st.ok()) return fail(st);
+    if (*set) {
+      if (Status st = parse_json_arg("--offset", offset_arg, &offset); !st.ok()) return fail(st);
+    }
+    if (*reset && !store->offset(partition))
+      return fail(Status::Invalid("pipeline '" + pipeline.name + "' has no offset for partition " +
+                                  partition.dump() + " in " + store->path()));
+    if (Status st = store->commit({{partition, offset}}); !st.ok()) return fail(st);
+    spdlog::info("{} offset of partition {} in {}", *set ? "set" : "reset", partition.dump(),
+                 store->path());
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace kpipe
+
+int main(int argc, char** argv) {
+  try {
+    return kpipe::main_impl(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kpipe: internal error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,37 @@
+// Pipeline: a YAML pipeline file, loaded, substituted (${env:NAME}, ${file:PATH}) and validated
+// against the ConfigSpecs of the components it names. Loading never starts anything.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "registry.h"
+#include "status.h"
+
+namespace kpipe {
+
+struct ComponentConfig {
+  std::string name;  // registry name, e.g. "file"
+  Config config;
+};
+
+struct Pipeline {
+  std::string file;  // the pipeline file as given
+  std::string dir;   // its folder
+  std::string name;
+  ComponentConfig source;
+  ComponentConfig sink;
+  ComponentConfig key_converter;
+  ComponentConfig value_converter;
+  std::string offsets_file;           // resolved: YAML offsets.file, else <name>.offsets.json
+  int64_t offsets_flush_interval_ms = 0;  // 0 = commit after every batch
+};
+
+// Reads and validates `path`. Every error names file:line:column and the key.
+Status load_pipeline(const std::string& path, const Registry& registry, Pipeline* out);
+
+// Replaces ${env:NAME} and ${file:PATH} in `text`; `where` prefixes errors.
+Status substitute(const std::string& text, const std::string& where, std::string* out);
+
+}  // namespace kpipe

@@ -1,0 +1,217 @@
+#include "runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "offsets.h"
+
+namespace kpipe {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The newest offset per source partition among records written but not yet committed.
+class PendingOffsets {
+ public:
+  void add(const Record& r) {
+    if (!r.source_partition) return;  // e.g. stdin: no position to resume from
+    auto [it, fresh] = index_.try_emplace(r.source_partition.get(), entries_.size());
+    if (fresh) {
+      entries_.emplace_back(r.source_partition, r.source_offset);
+    } else {
+      entries_[it->second].second = r.source_offset;
+    }
+  }
+  std::vector<std::pair<Json, Json>> take() {
+    std::vector<std::pair<Json, Json>> out;
+    for (auto& [partition, offset] : entries_) out.emplace_back(*partition, std::move(offset));
+    index_.clear();
+    entries_.clear();
+    return out;
+  }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  // Records of one partition share its Json object, so its address identifies the partition;
+  // entries_ keeps the object alive so the address cannot be reused meanwhile.
+  std::unordered_map<const Json*, size_t> index_;
+  std::vector<std::pair<std::shared_ptr<const Json>, Json>> entries_;
+};
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)) {}
+  void update(uint64_t records, Clock::time_point start) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (now - start < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    double s = seconds_since(start);
+    std::fprintf(stderr, "\r%llu records  %.0f records/s  %.1f s   ",
+                 static_cast<unsigned long long>(records), records / s, s);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  Clock::time_point last_{};
+};
+
+class Run {
+ public:
+  Run(const Pipeline& p, const Registry& r, const RunOptions& o, const std::atomic<bool>& stopping)
+      : pipeline_(p), registry_(r), options_(o), progress_(o.progress) {
+    context_.pipeline_name = p.name;
+    context_.pipeline_dir = p.dir;
+    context_.follow = o.follow;
+    context_.stopping = &stopping;
+  }
+
+  Status execute() {
+    const std::string offsets_path =
+        options_.offsets_file.empty() ? pipeline_.offsets_file : options_.offsets_file;
+    KPIPE_RETURN_IF_ERROR(
+        OffsetStore::open(offsets_path, pipeline_.name, OffsetStore::Mode::kWrite, &offsets_));
+    KPIPE_RETURN_IF_ERROR(make_components());
+    KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
+    Status st = source_->open(pipeline_.source.config, context_, *offsets_).with_context("source");
+    if (!st.ok()) {
+      sink_->close();
+      return st;
+    }
+    start_ = Clock::now();
+    last_commit_ = start_;
+    st = loop();
+    source_->close();
+    sink_->close();
+    progress_.clear();
+    summary(st);
+    return st;
+  }
+
+ private:
+  Status make_components() {
+    source_ = registry_.source(pipeline_.source.name)->make();
+    sink_ = registry_.sink(pipeline_.sink.name)->make();
+    key_converter_ = registry_.converter(pipeline_.key_converter.name)->make();
+    value_converter_ = registry_.converter(pipeline_.value_converter.name)->make();
+    KPIPE_RETURN_IF_ERROR(key_converter_->configure(pipeline_.key_converter.config, true));
+    return value_converter_->configure(pipeline_.value_converter.config, false);
+  }
+
+  Status loop() {
+    const bool needs_bytes = sink_->needs_bytes();
+    Batch batch;
+    while (!context_.stop_requested()) {
+      batch.clear();
+      Status st = source_->poll(&batch);
+      if (!st.ok()) return finish_after(st.with_context("source"));
+      read_ += batch.size();
+      if (needs_bytes) {
+        st = convert(batch);
+        if (!st.ok()) return finish_after(st);
+      }
+      if (!batch.empty()) {
+        KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
+        written_ += batch.size();
+        for (const Record& r : batch) pending_.add(r);
+      }
+      progress_.update(read_, start_);
+      if (due_for_commit()) KPIPE_RETURN_IF_ERROR(commit());
+      if (batch.empty() && source_->exhausted() && !context_.follow) break;
+    }
+    return commit();
+  }
+
+  // A failure before the sink saw the failing records: keep what was already written.
+  Status finish_after(const Status& failure) {
+    Status st = commit();
+    if (!st.ok()) spdlog::error("{}", st.message());
+    return failure;
+  }
+
+  Status convert(Batch& batch) {
+    for (Record& r : batch) {
+      Status st = key_converter_->to_bytes(r.topic, r.key_schema, r.key, &r.key_bytes);
+      if (st.ok()) st = value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
+      if (!st.ok()) {
+        std::string where = r.source_partition ? r.source_partition->dump() + " at " + r.source_offset.dump()
+                                               : "topic " + r.topic;
+        return Status::Runtime("converting the record from " + where + ": " + st.message());
+      }
+    }
+    return Status::Ok();
+  }
+
+  bool due_for_commit() const {
+    if (pending_.empty()) return false;
+    return pipeline_.offsets_flush_interval_ms == 0 ||
+           Clock::now() - last_commit_ >=
+               std::chrono::milliseconds(pipeline_.offsets_flush_interval_ms);
+  }
+
+  // Flush first: an offset is committed only once the sink made every earlier record durable.
+  Status commit() {
+    KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
+    last_commit_ = Clock::now();
+    if (pending_.empty()) return Status::Ok();
+    auto updates = pending_.take();
+    for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
+    ++commits_;
+    return offsets_->commit(updates);
+  }
+
+  void summary(const Status& st) {
+    double s = seconds_since(start_);
+    double rate = s > 0 ? static_cast<double>(written_) / s : 0;
+    std::string line = fmt::format(
+        "pipeline '{}' {}: read {} records, wrote {}, skipped {} in {:.2f} s ({:.0f} records/s); "
+        "offsets committed {} time(s) for {} partition(s) to {}",
+        pipeline_.name, st.ok() ? "done" : "failed", read_, written_, skipped_, s, rate, commits_,
+        committed_partitions_.size(), offsets_->path());
+    if (st.ok()) {
+      spdlog::info("{}", line);
+    } else {
+      spdlog::warn("{}", line);
+    }
+  }
+
+  const Pipeline& pipeline_;
+  const Registry& registry_;
+  const RunOptions& options_;
+  RunContext context_;
+  Progress progress_;
+  std::unique_ptr<OffsetStore> offsets_;
+  std::unique_ptr<Source> source_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<Converter> key_converter_, value_converter_;
+  PendingOffsets pending_;
+  Clock::time_point start_, last_commit_;
+  uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0;
+  std::unordered_map<std::string, bool> committed_partitions_;
+};
+
+}  // namespace
+
+Status run_pipeline(const Pipeline& pipeline, const Registry& registry, const RunOptions& options,
+                    const std::atomic<bool>& stopping) {
+  Run run(pipeline, registry, options, stopping);
+  return run.execute();
+}
+
+}  // namespace kpipe

@@ -1,0 +1,25 @@
+// The runner: source -> converters -> sink, committing source offsets only after the sink's
+// flush made every earlier record durable (at-least-once by construction).
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "pipeline.h"
+#include "registry.h"
+#include "status.h"
+
+namespace kpipe {
+
+struct RunOptions {
+  bool follow = false;          // keep polling after catching up
+  std::string offsets_file;     // overrides the pipeline's offsets file when not empty
+  bool progress = true;         // a progress line when stderr is a terminal
+};
+
+// Runs until the source is caught up (or forever with follow) or `stopping` becomes true.
+// A graceful stop flushes, commits and returns Ok.
+Status run_pipeline(const Pipeline& pipeline, const Registry& registry, const RunOptions& options,
+                    const std::atomic<bool>& stopping);
+
+}  // namespace kpipe
