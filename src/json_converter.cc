@@ -19,35 +19,10 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-const char* kind_name(const Value& v) {
-  switch (v.v.index()) {
-    case 0:
-      return "null";
-    case 1:
-      return "boolean";
-    case 2:
-      return "int64";
-    case 3:
-      return "double";
-    case 4:
-      return "string";
-    case 5:
-      return "bytes";
-    case 6:
-      return "decimal";
-    case 7:
-      return "list";
-    case 8:
-      return "map";
-    default:
-      return "struct";
-  }
-}
-
 Status invalid_type(const Schema& schema, const Value& v) {
   std::string what = schema.name ? *schema.name : type_name(schema.type);
   return Status::Runtime(std::string("invalid value for ") + what + " schema: got a " +
-                         kind_name(v) + " value");
+                         v.kind_name() + " value");
 }
 
 void append_int(std::string* out, int64_t value) {

@@ -70,10 +70,8 @@ class ByteArrayConverter : public Converter {
     } else if (value.is<std::string>()) {
       *out = value.as<std::string>();
     } else {
-      static const char* const kNames[] = {"null",  "boolean", "int64", "double", "string",
-                                           "bytes", "decimal", "list",  "map",    "struct"};
       return Status::Runtime(std::string("ByteArrayConverter is not compatible with ") +
-                             kNames[value.v.index()] + " values (only bytes and strings)");
+                             value.kind_name() + " values (only bytes and strings)");
     }
     return Status::Ok();
   }

@@ -81,6 +81,13 @@ void negate(std::string* bytes) {
 
 }  // namespace
 
+const char* Value::kind_name() const {
+  static const char* const kNames[] = {"null",  "boolean", "int64", "double", "string",
+                                       "bytes", "decimal", "list",  "map",    "struct"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == std::variant_size_v<Variant>);
+  return kNames[v.index()];
+}
+
 bool Decimal::parse(const std::string& text, Decimal* out) {
   size_t i = 0;
   bool negative = false;

@@ -92,6 +92,9 @@ struct Value {
   T& as() {
     return std::get<T>(v);
   }
+  // What the value holds, for error messages: "null", "boolean", "int64", "double", "string",
+  // "bytes", "decimal", "list", "map" or "struct".
+  const char* kind_name() const;
   bool operator==(const Value& o) const;
   bool operator!=(const Value& o) const { return !(*this == o); }
 };

@@ -80,7 +80,7 @@ ConfigSpec kafka_sink_spec() {
   spec.fields = {servers, topic};
   spec.passthrough = true;
   spec.passthrough_description =
-      "Any other key is a librdkafka producer property, passed as written (compression.type, "
+      "a librdkafka producer property, passed as written (compression.type, "
       "linger.ms, security.protocol, ssl.*, sasl.*, ...). kpipe's defaults: acks=all, "
       "enable.idempotence=true, partitioner=murmur2_random (Java-compatible), "
       "message.timeout.ms=30000, linger.ms=5";
