@@ -73,7 +73,10 @@ void split_scientific(const char* begin, const char* end, bool* negative, std::s
   for (const char* p = begin; p < e; ++p) {
     if (*p != '.') *digits += *p;
   }
-  *exponent = std::atoi(e + 1);
+  // to_chars does not NUL-terminate: parse the exponent within [e + 1, end) only.
+  const char* p = e + 1;
+  if (*p == '+') ++p;
+  std::from_chars(p, end, *exponent);
 }
 
 template <typename T>
