@@ -1,0 +1,81 @@
+#include "connectors/jdbc/sql.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace kpipe::jdbc {
+
+Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out) {
+  const std::string& url = options.url;
+  auto starts = [&](const char* prefix) { return url.rfind(prefix, 0) == 0; };
+  if (starts("jdbc:postgresql:") || starts("postgresql:") || starts("postgres:"))
+    return connect_postgres(options, out);
+  if (starts("jdbc:mysql:") || starts("jdbc:mariadb:") || starts("mysql:") || starts("mariadb:"))
+    return connect_mysql(options, out);
+  if (starts("jdbc:sqlite:") || starts("sqlite:")) return connect_sqlite(options, out);
+  return Status::Invalid(
+      "connection.url: unsupported database URL (expected jdbc:postgresql://, postgresql://, "
+      "jdbc:mysql://, jdbc:mariadb:// or jdbc:sqlite:PATH)");
+}
+
+SchemaPtr numeric_schema(int precision, int scale, NumericMapping mapping, bool optional) {
+  // Confluent's GenericDatabaseDialect: integers up to 18 digits fit int64.
+  auto integer = [&]() -> SchemaPtr {
+    if (precision > 9) return Schema::primitive(Type::kInt64, optional);
+    if (precision > 4) return Schema::primitive(Type::kInt32, optional);
+    if (precision > 2) return Schema::primitive(Type::kInt16, optional);
+    return Schema::primitive(Type::kInt8, optional);
+  };
+  if (precision > 0 && precision <= 18) {
+    switch (mapping) {
+      case NumericMapping::kPrecisionOnly:
+        if (scale == 0) return integer();
+        break;
+      case NumericMapping::kBestFit:
+      case NumericMapping::kBestFitEagerDouble:
+        if (scale <= 0 && scale >= -84) return integer();
+        if (scale > 0) return Schema::primitive(Type::kFloat64, optional);
+        break;
+      case NumericMapping::kNone: break;
+    }
+  } else if (mapping == NumericMapping::kBestFitEagerDouble && scale > 0) {
+    return Schema::primitive(Type::kFloat64, optional);
+  }
+  return Schema::decimal(scale, optional, precision > 0 ? std::optional<int32_t>(precision) : std::nullopt);
+}
+
+Status numeric_value(const std::string& text, const Schema& schema, Value* out) {
+  if (schema.logical() == Logical::kDecimal) {
+    Decimal d;
+    if (!Decimal::parse(text, &d)) return Status::Runtime("not a decimal number: '" + text + "'");
+    Decimal scaled;
+    if (!d.rescale(schema.decimal_scale(), &scaled))
+      return Status::Runtime("'" + text + "' has more than " +
+                             std::to_string(schema.decimal_scale()) + " decimal places");
+    d = std::move(scaled);
+    *out = Value(std::move(d));
+    return Status::Ok();
+  }
+  errno = 0;
+  char* end = nullptr;
+  if (schema.type == Type::kFloat64 || schema.type == Type::kFloat32) {
+    double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0') return Status::Runtime("not a number: '" + text + "'");
+    *out = Value(v);
+    return Status::Ok();
+  }
+  // An integer mapping: the text may still carry a ".000" fraction.
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || errno == ERANGE) return Status::Runtime("not an integer: '" + text + "'");
+  if (*end == '.') {
+    for (const char* p = end + 1; *p; ++p)
+      if (*p != '0') return Status::Runtime("'" + text + "' is not a whole number");
+  } else if (*end != '\0') {
+    return Status::Runtime("not an integer: '" + text + "'");
+  }
+  *out = Value(static_cast<int64_t>(v));
+  return Status::Ok();
+}
+
+}  // namespace kpipe::jdbc
