@@ -1,10 +1,16 @@
 // FileStreamSink: one line per record, the value converter's bytes then "\n". Appends. flush() is
 // fflush + fsync, so a committed offset never points past lines the disk does not hold.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
 
 #include "connectors/file/file.h"
 
@@ -22,6 +28,7 @@ class FileSink : public Sink {
       return Status::Ok();
     }
     name_ = config.str("file");
+    KPIPE_RETURN_IF_ERROR(drop_torn_line());
     out_ = std::fopen(name_.c_str(), "ab");
     if (!out_) return Status::Runtime("cannot open output file " + name_ + ": " + std::strerror(errno));
     std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
@@ -53,6 +60,38 @@ class FileSink : public Sink {
  private:
   Status error(const char* what) const {
     return Status::Runtime(std::string(what) + " " + name_ + ": " + std::strerror(errno));
+  }
+
+  // A run killed mid-write can leave half a line at the end. Every committed record's line was
+  // complete and fsynced before its offset was committed, so the tail after the last newline
+  // belongs to records that will be sent again: cut it, so the file holds only whole lines.
+  Status drop_torn_line() {
+    int fd = ::open(name_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return Status::Ok();  // new file, or fopen reports the error below
+    struct stat st {};
+    off_t end = ::fstat(fd, &st) == 0 ? st.st_size : 0;
+    if (!S_ISREG(st.st_mode)) end = 0;
+    off_t keep = end;
+    char buf[4096];
+    while (keep > 0) {
+      off_t from = std::max<off_t>(0, keep - static_cast<off_t>(sizeof buf));
+      ssize_t n = ::pread(fd, buf, static_cast<size_t>(keep - from), from);
+      if (n <= 0) break;
+      const void* nl = memrchr(buf, '\n', static_cast<size_t>(n));
+      if (nl) {
+        keep = from + (static_cast<const char*>(nl) - buf) + 1;
+        break;
+      }
+      keep = from;
+    }
+    Status result;
+    if (keep < end) {
+      spdlog::warn("{} ends with {} bytes of an incomplete line from an interrupted run: removing them",
+                   name_, end - keep);
+      if (::ftruncate(fd, keep) != 0 || ::fsync(fd) != 0) result = error("truncating");
+    }
+    ::close(fd);
+    return result;
   }
 
   inline static const std::string kNull = "null";  // Connect's println(null)

@@ -95,6 +95,15 @@ class FileTest(harness.TempDirTest):
         self.assertIn(b"reading it from the start", out.stderr)
         self.assertEqual(self.read("out.jsonl").decode().splitlines()[-1], connect_line("new"))
 
+    def test_a_torn_last_line_from_a_killed_run_is_cut(self):
+        self.write("in.txt", b"x\n")
+        self.write("out.jsonl", b"whole line\nhalf a li")
+        self.pipeline(extra="converter: {value: string}\n")
+        out = kpipe("run", self.path("p.yaml"))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn(b"incomplete line", out.stderr)
+        self.assertEqual(self.read("out.jsonl"), b"whole line\nx\n")
+
     def test_stdin_to_stdout_with_the_string_converter(self):
         self.write("p.yaml", "name: pipe\nsource: {connector: file}\n"
                              "converter: {value: string}\nsink: {connector: file}\n", "w")
