@@ -27,10 +27,11 @@
 //   with time_zone '+00:00', so the server prints it in UTC.
 // - Types this file does not know read as their text (string), geometry as bytes (WKB).
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
-#include <map>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -520,11 +521,11 @@ Status splice_params(const std::string& sql, const std::vector<std::string>& lit
 }
 
 std::string timestamp_literal(int64_t epoch_nanos, const TimeZone& zone) {
-  // DATETIME holds years 0001..9999 (documented 1000..9999, accepted from 0001): a bound outside
-  // means "everything" on that side, so it becomes the range's end. A day of margin keeps the
-  // zone's offset inside the range too.
-  static const int64_t kMin = (days_from_civil(1, 1, 2)) * kNanosPerDay;
-  static const int64_t kMax = (days_from_civil(9999, 12, 30)) * kNanosPerDay;
+  // int64 nanos span the years 1677..2262, all inside DATETIME's range. A bound at the very ends
+  // means "everything" on that side (and shifting it by the zone's offset would overflow), so it
+  // becomes DATETIME's own end.
+  constexpr int64_t kMin = INT64_MIN + 2 * kNanosPerDay;
+  constexpr int64_t kMax = INT64_MAX - 2 * kNanosPerDay;
   if (epoch_nanos < kMin) return "TIMESTAMP'0001-01-01 00:00:00.000000'";
   if (epoch_nanos > kMax) return "TIMESTAMP'9999-12-31 23:59:59.999999'";
   // A TIMESTAMP'...' literal is a DATETIME(6) value: it compares as a time against datetime,
@@ -546,6 +547,42 @@ bool is_zero_date(const std::string& text) {
                                text.compare(8, 2, "00") == 0);
 }
 
+// TimeZone::to_instant switches the process TZ for an IANA zone on every call (~15 us): too slow
+// for millions of DATETIME values. A zone's offset changes only at its transitions, so it is
+// memoised per 15 minutes of wall-clock; a slot whose two ends disagree (a transition inside it)
+// is never memoised and converts value by value, exactly as before.
+class ZoneCache {
+ public:
+  explicit ZoneCache(const TimeZone& zone) : zone_(zone) {}
+  int64_t to_instant(int64_t local_nanos) {
+    if (zone_.is_utc()) return local_nanos;
+    const int64_t bucket = floor_div(local_nanos, kSlotNanos);
+    Slot& slot = slots_[static_cast<size_t>(bucket) % slots_.size()];
+    if (slot.bucket != bucket) {
+      const int64_t start = bucket * kSlotNanos;
+      const int64_t end = start + kSlotNanos - 1;
+      const int64_t start_offset = zone_.to_instant(start) - start;
+      slot.bucket = bucket;
+      slot.uniform = zone_.to_instant(end) - end == start_offset;
+      slot.offset = start_offset;
+    }
+    return slot.uniform ? local_nanos + slot.offset : zone_.to_instant(local_nanos);
+  }
+
+ private:
+  static constexpr int64_t kSlotNanos = 15 * 60 * kNanosPerSecond;
+  static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+  }
+  struct Slot {
+    int64_t bucket = INT64_MIN;
+    bool uniform = false;
+    int64_t offset = 0;
+  };
+  const TimeZone& zone_;
+  std::array<Slot, 64> slots_;
+};
+
 // State shared by a connection and its streams: a stream may outlive neither connection.
 struct Session {
   ConnectOptions options;
@@ -566,7 +603,8 @@ class MySqlRowStream : public RowStream {
         stmt_(std::move(stmt)),
         rs_(std::move(rs)),
         columns_(std::move(columns)),
-        kinds_(std::move(kinds)) {}
+        kinds_(std::move(kinds)),
+        zone_(session_->options.timezone) {}
   ~MySqlRowStream() override { close(); }
 
   const std::vector<Column>& columns() const override { return columns_; }
@@ -578,9 +616,9 @@ class MySqlRowStream : public RowStream {
       if (!rs_->next()) {
         // The C client ends a forward-only fetch on a lost connection just as at the end of the
         // rows; only a ping tells them apart, and a lost connection must not look like "done".
-        const bool alive = session_->stream && session_->stream->isValid();
         done_ = true;
         close();
+        const bool alive = session_->stream && session_->stream->isValid();
         if (!alive) {
           session_->stream.reset();
           return Status::Runtime("mysql: the connection was lost while reading rows");
@@ -697,11 +735,11 @@ class MySqlRowStream : public RowStream {
       *v = Value(days);
       return Status::Ok();
     }
+    // Parsed as UTC wall-clock; a datetime then moves from db.timezone's wall-clock to an instant.
     static const TimeZone kUtc;
     int64_t nanos;
-    if (!parse_timestamp(text, kinds_[i] == Kind::kDateTime ? session_->options.timezone : kUtc,
-                         &nanos))
-      return bad_value(i, text, "is not a timestamp");
+    if (!parse_timestamp(text, kUtc, &nanos)) return bad_value(i, text, "is not a timestamp");
+    if (kinds_[i] == Kind::kDateTime) nanos = zone_.to_instant(nanos);
     *v = Value(nanos);
     return Status::Ok();
   }
@@ -711,6 +749,7 @@ class MySqlRowStream : public RowStream {
   std::unique_ptr<sql::ResultSet> rs_;
   std::vector<Column> columns_;
   std::vector<Kind> kinds_;
+  ZoneCache zone_;  // refers to session_->options.timezone, which lives as long as session_
   bool done_ = false;
 };
 
