@@ -1,5 +1,6 @@
 // The one place the engine learns which connectors exist.
 #include "connectors/file/file.h"
+#include "connectors/jdbc/jdbc.h"
 #include "connectors/kafka/kafka.h"
 #include "converters.h"
 #include "registry.h"
@@ -9,6 +10,7 @@ namespace kpipe {
 void register_builtins(Registry& registry) {
   register_file(registry);
   register_kafka(registry);
+  register_jdbc(registry);
   register_converters(registry);
 }
 

@@ -21,8 +21,6 @@
 //   "MATERIALIZED VIEW" and "PARTITION" can be asked for by name.
 // - time with time zone, interval (ISO 8601: "P1DT2H"), json, jsonb, uuid, enums, arrays, ranges,
 //   network types and anything else unknown map to string, as the server prints them.
-#include <pqxx/pqxx>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -31,6 +29,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -101,23 +100,14 @@ bool is_keyword(const std::string& key) {
 
 // libpq's connection keywords (PostgreSQL 15/16): a JDBC URL's other parameters are pgjdbc's own.
 bool is_libpq_keyword(const std::string& key) {
-  static const char* const kKeywords[] = {
-      "host",          "hostaddr",         "port",
-      "dbname",        "user",             "password",
-      "passfile",      "channel_binding",  "connect_timeout",
-      "client_encoding", "options",        "application_name",
-      "fallback_application_name", "keepalives", "keepalives_idle",
-      "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-      "gssencmode",    "sslmode",          "requiressl",
-      "sslcompression", "sslcert",         "sslkey",
-      "sslpassword",   "sslrootcert",      "sslcrl",
-      "sslcrldir",     "sslsni",           "requirepeer",
-      "ssl_min_protocol_version", "ssl_max_protocol_version", "krbsrvname",
-      "gsslib",        "service",          "target_session_attrs",
-      "load_balance_hosts", "require_auth", "gssdelegation"};
-  for (const char* k : kKeywords)
-    if (key == k) return true;
-  return false;
+  static const std::string kKeywords =
+      " host hostaddr port dbname user password passfile channel_binding connect_timeout"
+      " client_encoding options application_name fallback_application_name keepalives"
+      " keepalives_idle keepalives_interval keepalives_count tcp_user_timeout gssencmode sslmode"
+      " requiressl sslcompression sslcert sslkey sslpassword sslrootcert sslcrl sslcrldir sslsni"
+      " requirepeer ssl_min_protocol_version ssl_max_protocol_version krbsrvname gsslib service"
+      " target_session_attrs load_balance_hosts require_auth gssdelegation ";
+  return kKeywords.find(" " + key + " ") != std::string::npos;
 }
 
 // A value for libpq's "options" (-c name=value): spaces and backslashes are backslash-escaped.
@@ -141,7 +131,8 @@ Status add_jdbc_param(const std::string& key, const std::string& value, Params* 
     set_param(params, "connect_timeout", value);
   } else if (key == "ssl") {
     // pgjdbc: ssl=true without sslmode verifies the certificate and the host name.
-    if (value == "true" && !find_param(*params, "sslmode")) set_param(params, "sslmode", "verify-full");
+    if (value == "true" && !find_param(*params, "sslmode"))
+      set_param(params, "sslmode", "verify-full");
   } else if (key == "tcpKeepAlive") {
     set_param(params, "keepalives", value == "true" ? "1" : "0");
   } else if (key == "currentSchema") {
@@ -149,8 +140,10 @@ Status add_jdbc_param(const std::string& key, const std::string& value, Params* 
     set_param(params, "options",
               (old ? *old + " " : std::string()) + "-c search_path=" + options_escape(value));
   } else if (key == "targetServerType") {
-    if (value == "primary" || value == "master") set_param(params, "target_session_attrs", "read-write");
-    else if (value == "secondary" || value == "slave") set_param(params, "target_session_attrs", "standby");
+    if (value == "primary" || value == "master")
+      set_param(params, "target_session_attrs", "read-write");
+    else if (value == "secondary" || value == "slave")
+      set_param(params, "target_session_attrs", "standby");
   } else {
     spdlog::warn("jdbc: ignoring PostgreSQL JDBC URL parameter '{}' (no libpq equivalent)", key);
   }
@@ -160,7 +153,8 @@ Status add_jdbc_param(const std::string& key, const std::string& value, Params* 
 // Parses "[user[:password]@]host[:port][,host[:port]...][/db][?k=v&...]" (after "scheme://").
 Status parse_authority_url(const std::string& rest, bool jdbc, Params* params) {
   const Status bad = Status::Invalid(
-      "connection.url: malformed PostgreSQL URL (expected jdbc:postgresql://host[:port]/db[?k=v&...] "
+      "connection.url: malformed PostgreSQL URL (expected "
+      "jdbc:postgresql://host[:port]/db[?k=v&...] "
       "or postgresql://[user[:password]@]host[:port]/db[?k=v&...])");
   std::string query;
   std::string main = rest;
@@ -221,7 +215,8 @@ Status parse_authority_url(const std::string& rest, bool jdbc, Params* params) {
     any_port = any_port || !port.empty();
     start = end + 1;
   }
-  if (!hosts.empty() && hosts.find_first_not_of(',') != std::string::npos) set_param(params, "host", hosts);
+  if (!hosts.empty() && hosts.find_first_not_of(',') != std::string::npos)
+    set_param(params, "host", hosts);
   if (any_port) set_param(params, "port", ports);
   std::string db;
   if (!percent_decode(path, false, &db)) return bad;
@@ -273,7 +268,8 @@ Status parse_url(const ConnectOptions& options, Params* params) {
   // The COPY text parser below splits on bytes: only UTF-8 (or another ASCII-safe encoding)
   // guarantees a tab or backslash byte is never part of a multi-byte character.
   set_param(params, "client_encoding", "UTF8");
-  if (!find_param(*params, "application_name")) set_param(params, "fallback_application_name", "kpipe");
+  if (!find_param(*params, "application_name"))
+    set_param(params, "fallback_application_name", "kpipe");
   return Status::Ok();
 }
 
@@ -330,15 +326,29 @@ enum : uint32_t {
   kOidNumeric = 1700,
 };
 
-bool is_builtin_mapped(uint32_t oid) {
-  switch (oid) {
-    case kOidBool: case kOidBytea: case kOidInt8: case kOidInt2: case kOidInt4: case kOidText:
-    case kOidOid: case kOidFloat4: case kOidFloat8: case kOidBpchar: case kOidVarchar:
-    case kOidDate: case kOidTime: case kOidTimestamp: case kOidTimestampTz: case kOidNumeric:
-      return true;
-    default:
-      return false;
-  }
+// The built-in types mapped to something other than string, with their SQL names.
+const char* builtin_name(uint32_t oid) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {kOidBool, "boolean"},
+      {kOidBytea, "bytea"},
+      {kOidInt8, "bigint"},
+      {kOidInt2, "smallint"},
+      {kOidInt4, "integer"},
+      {kOidText, "text"},
+      {kOidOid, "oid"},
+      {kOidFloat4, "real"},
+      {kOidFloat8, "double precision"},
+      {kOidBpchar, "character"},
+      {kOidVarchar, "character varying"},
+      {kOidDate, "date"},
+      {kOidTime, "time without time zone"},
+      {kOidTimestamp, "timestamp without time zone"},
+      {kOidTimestampTz, "timestamp with time zone"},
+      {kOidNumeric, "numeric"},
+  };
+  for (const auto& [o, name] : kNames)
+    if (o == oid) return name;
+  return nullptr;
 }
 
 // numeric's typmod packs (precision << 16 | scale) + 4; the scale is 11-bit signed since PG 15.
@@ -578,8 +588,8 @@ Status substitute(const std::string& sql, const std::vector<Param>& params,
     if (c == '\'') {
       // E'...' strings take backslash escapes; standard strings only '' (the session has
       // standard_conforming_strings on).
-      const bool escapes = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
-                           (i < 2 || !ident_char(sql[i - 2]));
+      const bool escapes =
+          i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !ident_char(sql[i - 2]));
       size_t j = i + 1;
       while (j < n) {
         if (escapes && sql[j] == '\\') {
@@ -599,7 +609,8 @@ Status substitute(const std::string& sql, const std::vector<Param>& params,
       i = end;
     } else if (c == '"') {
       size_t j = i + 1;
-      while (j < n && !(sql[j] == '"' && !(j + 1 < n && sql[j + 1] == '"'))) j += sql[j] == '"' ? 2 : 1;
+      while (j < n && !(sql[j] == '"' && !(j + 1 < n && sql[j + 1] == '"')))
+        j += sql[j] == '"' ? 2 : 1;
       const size_t end = std::min(n, j + 1);
       out->append(sql, i, end - i);
       i = end;
@@ -647,6 +658,8 @@ Status substitute(const std::string& sql, const std::vector<Param>& params,
       if (next >= params.size())
         return Status::Invalid("the query has more '?' placeholders than the " +
                                std::to_string(params.size()) + " values given");
+      // "SELECT E?" must not turn the literal into an E'' string: keep tokens apart.
+      if (!out->empty() && ident_char(out->back())) out->push_back(' ');
       out->append(render(params[next++]));
       ++i;
     } else {
@@ -670,8 +683,8 @@ struct QueryMeta {
 
 class PgRowStream : public RowStream {
  public:
-  PgRowStream(pqxx::connection& conn, std::shared_ptr<const QueryMeta> meta,
-              const TimeZone& zone, std::string password)
+  PgRowStream(pqxx::connection& conn, std::shared_ptr<const QueryMeta> meta, const TimeZone& zone,
+              std::string password)
       : conn_(conn), meta_(std::move(meta)), zone_cache_(zone), password_(std::move(password)) {}
 
   ~PgRowStream() override {
@@ -691,8 +704,9 @@ class PgRowStream : public RowStream {
   Status open(const std::string& sql) {
     try {
       tx_ = std::make_unique<pqxx::nontransaction>(conn_, "kpipe_read");
-      // The table-name constructor with a parenthesised query: COPY (query) TO STDOUT.
-      stream_ = std::make_unique<pqxx::stream_from>(*tx_, "(" + sql + ")");
+      // The table-name constructor with a parenthesised query: COPY (query) TO STDOUT. The
+      // newline ends a trailing "-- comment" of the query before the closing parenthesis.
+      stream_ = std::make_unique<pqxx::stream_from>(*tx_, "(" + sql + "\n)");
     } catch (const std::exception& e) {
       return error(e);
     }
@@ -773,22 +787,36 @@ class PgRowStream : public RowStream {
           const char e = line[p + 1];
           p += 2;
           switch (e) {
-            case 'b': *write++ = '\b'; break;
-            case 'f': *write++ = '\f'; break;
-            case 'n': *write++ = '\n'; break;
-            case 'r': *write++ = '\r'; break;
-            case 't': *write++ = '\t'; break;
-            case 'v': *write++ = '\v'; break;
+            case 'b':
+              *write++ = '\b';
+              break;
+            case 'f':
+              *write++ = '\f';
+              break;
+            case 'n':
+              *write++ = '\n';
+              break;
+            case 'r':
+              *write++ = '\r';
+              break;
+            case 't':
+              *write++ = '\t';
+              break;
+            case 'v':
+              *write++ = '\v';
+              break;
             case 'x': {
               int v = 0, k = 0;
-              while (k < 2 && p < line.size() && hex_digit(line[p]) >= 0) v = v * 16 + hex_digit(line[p++]), ++k;
+              while (k < 2 && p < line.size() && hex_digit(line[p]) >= 0)
+                v = v * 16 + hex_digit(line[p++]), ++k;
               *write++ = static_cast<char>(v);
               break;
             }
             default:
               if (e >= '0' && e <= '7') {
                 int v = e - '0', k = 1;
-                while (k < 3 && p < line.size() && line[p] >= '0' && line[p] <= '7') v = v * 8 + (line[p++] - '0'), ++k;
+                while (k < 3 && p < line.size() && line[p] >= '0' && line[p] <= '7')
+                  v = v * 8 + (line[p++] - '0'), ++k;
                 *write++ = static_cast<char>(v);
               } else {
                 *write++ = e;
@@ -976,7 +1004,8 @@ class PgConnection : public Connection {
     std::string kinds;
     bool partitions = false;
     for (std::string type : types) {
-      std::transform(type.begin(), type.end(), type.begin(), ::toupper);
+      std::transform(type.begin(), type.end(), type.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
       if (type == "TABLE") kinds += "rp";
       if (type == "PARTITIONED TABLE") kinds += "p";
       if (type == "PARTITION") partitions = true;
@@ -1119,11 +1148,13 @@ class PgConnection : public Connection {
                std::unique_ptr<RowStream>* out) override {
     // COPY (...) and the LIMIT 0 wrapper both need the bare statement.
     std::string sql = sql_in;
-    while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
+    while (!sql.empty() &&
+           (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
       sql.pop_back();
     std::string bound;
     Status st = guarded("binding query parameters", [&] {
-      return substitute(sql, params, [&](const Param& p) { return literal(p); }, &bound);
+      return substitute(
+          sql, params, [&](const Param& p) { return literal(p); }, &bound);
     });
     if (!st.ok()) return st;
 
@@ -1201,7 +1232,7 @@ class PgConnection : public Connection {
   Status describe(const std::string& bound, std::shared_ptr<const QueryMeta>* out) {
     return guarded("preparing the query", [&] {
       pqxx::nontransaction tx(*conn_);
-      const pqxx::result r = tx.exec("SELECT * FROM (" + bound + ") AS kpipe_q LIMIT 0");
+      const pqxx::result r = tx.exec("SELECT * FROM (" + bound + "\n) AS kpipe_q LIMIT 0");
       const size_t ncols = static_cast<size_t>(r.columns());
       std::vector<uint32_t> oids(ncols);
       std::vector<int32_t> typmods(ncols, -1);
@@ -1210,7 +1241,7 @@ class PgConnection : public Connection {
       for (size_t i = 0; i < ncols; ++i) {
         const auto col = static_cast<pqxx::row::size_type>(i);
         oids[i] = r.column_type(col);
-        if (!is_builtin_mapped(oids[i])) {
+        if (!builtin_name(oids[i])) {
           if (unknown.size() > 1) unknown += ',';
           unknown += std::to_string(oids[i]);
         }
@@ -1245,7 +1276,9 @@ class PgConnection : public Connection {
       if (need_typmods && !origins.empty()) {
         const pqxx::result t = tx.exec(
             "SELECT o.i, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END "
-            "FROM (VALUES " + origins + ") AS o(i, rel, num) "
+            "FROM (VALUES " +
+            origins +
+            ") AS o(i, rel, num) "
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = o.rel AND a.attnum = o.num "
             "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid");
         for (const auto& row : t) {
@@ -1271,25 +1304,8 @@ class PgConnection : public Connection {
   }
 
   static std::string type_name_of(uint32_t oid) {
-    switch (oid) {
-      case kOidBool: return "boolean";
-      case kOidBytea: return "bytea";
-      case kOidInt8: return "bigint";
-      case kOidInt2: return "smallint";
-      case kOidInt4: return "integer";
-      case kOidText: return "text";
-      case kOidOid: return "oid";
-      case kOidFloat4: return "real";
-      case kOidFloat8: return "double precision";
-      case kOidBpchar: return "character";
-      case kOidVarchar: return "character varying";
-      case kOidDate: return "date";
-      case kOidTime: return "time without time zone";
-      case kOidTimestamp: return "timestamp without time zone";
-      case kOidTimestampTz: return "timestamp with time zone";
-      case kOidNumeric: return "numeric";
-      default: return "oid " + std::to_string(oid);
-    }
+    const char* name = builtin_name(oid);
+    return name ? name : "oid " + std::to_string(oid);
   }
 
   ConnectOptions options_;
@@ -1328,8 +1344,7 @@ Status connect_postgres(const ConnectOptions& options, std::unique_ptr<Connectio
     *out = std::make_unique<PgConnection>(options, std::move(conn), std::move(database), password);
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::Runtime(
-        scrub("connecting to PostgreSQL: " + trim(e.what()), password));
+    return Status::Runtime(scrub("connecting to PostgreSQL: " + trim(e.what()), password));
   }
 }
 
