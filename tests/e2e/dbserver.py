@@ -42,6 +42,10 @@ class Postgres(Server):
     def query(self, sql):
         return [line.split("\t") for line in self._psql(sql, "-A", "-t", "-F", "\t").splitlines()]
 
+    def kill_connections(self):
+        self.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE pid <> pg_backend_pid() AND datname = current_database()")
+
     def insert_ties(self, table, n, distinct):
         self.exec(f'INSERT INTO "{table}" SELECT i, \'note \' || i, '
                   f"timestamp '2021-03-04 05:06:00' + (i % {distinct}) * interval '1 second' "
@@ -66,6 +70,15 @@ class MariaDb(Server):
 
     def query(self, sql):
         return [line.split("\t") for line in self._run(sql, "-N", "-B").splitlines()]
+
+    def kill_connections(self):
+        ids = self.query("SELECT id FROM information_schema.processlist "
+                         "WHERE id <> CONNECTION_ID() AND user = 'kpipe'")
+        for [pid] in ids:
+            try:
+                self.exec(f"KILL {pid}")
+            except RuntimeError:
+                pass  # already gone
 
     def insert_ties(self, table, n, distinct):
         self.exec(f"INSERT INTO `{table}` SELECT seq, CONCAT('note ', seq), "

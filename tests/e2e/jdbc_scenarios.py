@@ -220,3 +220,53 @@ class JdbcScenarios:
         self.db.exec("INSERT INTO us VALUES (3, '2020-01-01 00:00:00.000003')")
         self.run_ok()
         self.assertEqual(self.read_ids(), [1, 2, 3])
+
+
+class ServerScenarios:
+    """Failures only a database server can show. Subclasses set UNREACHABLE_URL."""
+
+    def test_an_unreachable_database_fails_after_the_configured_attempts(self):
+        text = (f"name: p\nsource:\n  connector: jdbc\n  connection.url: {self.UNREACHABLE_URL}\n"
+                "  connection.attempts: 2\n  connection.backoff.ms: 50\n  mode: bulk\n"
+                f"sink:\n  connector: file\n  file: {self.path('out.jsonl')}\n")
+        self.write("p.yaml", text, "w")
+        out = kpipe("run", self.path("p.yaml"))
+        err = out.stderr.decode()
+        self.assertEqual(out.returncode, 1, err)
+        self.assertIn("attempt 1 of 2", err)
+        self.assertIn("connecting to the database", err)
+        self.assertFalse(os.path.exists(self.path("p.offsets.json")))
+
+    def test_a_wrong_password_is_exit_1_and_never_printed(self):
+        self.pipeline(source="  connection.user: kpipe\n  connection.password: Wr0ngSecret!x\n  mode: bulk\n")
+        out = kpipe("run", self.path("p.yaml"))
+        err = out.stderr.decode() + out.stdout.decode()
+        self.assertEqual(out.returncode, 1, err)
+        self.assertNotIn("Wr0ngSecret", err)
+        out = kpipe("validate", self.path("p.yaml"))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertNotIn(b"Wr0ngSecret", out.stdout + out.stderr)
+        self.assertIn(b"connection.password = (secret)", out.stdout)
+
+    def test_a_connection_lost_mid_run_commits_nothing_past_the_sink(self):
+        self.ties_table("big", with_key=True, n=200000, distinct=50)
+        self.pipeline(name="lost", source="  mode: timestamp\n  table.whitelist: big\n"
+                                            "  timestamp.column.name: updated_at\n  batch.max.rows: 50\n")
+        proc = subprocess.Popen([harness.KPIPE, "run", self.path("p.yaml")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if os.path.exists(self.path("out.jsonl")) and os.path.getsize(self.path("out.jsonl")) > 0:
+                break
+            time.sleep(0.005)
+        self.db.kill_connections()
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode == 0:
+            self.skipTest("the run finished before the connection was killed")
+        self.assertEqual(proc.returncode, 1, err)
+        emitted = self.read_ids()
+        [entry] = self.offsets()
+        # The committed position is a row the sink already holds.
+        self.assertIn(entry["offset"]["key"][0], emitted)
+        self.run_ok()
+        self.assertEqual(set(self.read_ids()), set(range(1, 200001)))

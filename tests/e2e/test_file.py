@@ -155,6 +155,49 @@ class FileTest(harness.TempDirTest):
         self.assertEqual(self.read("out.jsonl"), b"whole\n")
         self.assertEqual(self.offsets()["offsets"][0]["offset"]["position"], 6)
 
+    def test_follow_waits_for_a_missing_file_and_follows_replacement(self):
+        self.pipeline(extra_source="  poll.interval.ms: 50\n", extra="converter: {value: string}\n")
+        proc = subprocess.Popen([harness.KPIPE, "run", "--follow", self.path("p.yaml")],
+                                stderr=subprocess.PIPE)
+        first_line = proc.stderr.readline()  # the source says it waits before the file exists
+        try:
+            self.assertIn(b"waiting for", first_line)
+            self.write("in.txt", b"first\n")
+            self.wait_for_output(b"first\n")
+            # Replaced like a rotated log: a new file (new inode) at the same path.
+            self.write("in.txt.new", b"second\n")
+            os.rename(self.path("in.txt.new"), self.path("in.txt"))
+            self.wait_for_output(b"first\nsecond\n")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"was replaced", err)
+
+    def test_progress_line_only_on_a_terminal(self):
+        import pty
+        self.write("in.txt", b"a\n")
+        self.pipeline(extra_source="  poll.interval.ms: 100\n")
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: stderr is the terminal
+            os.execv(harness.KPIPE, [harness.KPIPE, "run", "--follow", self.path("p.yaml")])
+        seen = b""
+        deadline = time.monotonic() + 30
+        try:
+            while b"records/s" not in seen and time.monotonic() < deadline:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:
+                    break
+        finally:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertIn(b"\r1 records", seen)
+        # Not a terminal: no progress line, just the summary.
+        out = kpipe("run", self.path("p.yaml"))
+        self.assertNotIn(b"\r", out.stderr)
+
     def wait_for_output(self, expected, timeout=30):
         deadline = time.monotonic() + timeout
         got = b""

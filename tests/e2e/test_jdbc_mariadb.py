@@ -19,7 +19,8 @@ def tearDownModule():
     server.stop()
 
 
-class MariaDbTest(jdbc_scenarios.JdbcScenarios, harness.TempDirTest):
+class MariaDbTest(jdbc_scenarios.JdbcScenarios, jdbc_scenarios.ServerScenarios, harness.TempDirTest):
+    UNREACHABLE_URL = "jdbc:mysql://127.0.0.1:1/kpipe?user=kpipe&password=kpipe"
     TS = "DATETIME(6)"
     MICROS = True
 

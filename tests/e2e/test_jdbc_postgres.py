@@ -19,7 +19,8 @@ def tearDownModule():
     server.stop()
 
 
-class PostgresTest(jdbc_scenarios.JdbcScenarios, harness.TempDirTest):
+class PostgresTest(jdbc_scenarios.JdbcScenarios, jdbc_scenarios.ServerScenarios, harness.TempDirTest):
+    UNREACHABLE_URL = "postgresql://kpipe:kpipe@127.0.0.1:1/kpipe"
     TS = "TIMESTAMP(6)"
     MICROS = True
 
