@@ -16,6 +16,7 @@ const char* field_type_name(FieldType type) {
     case FieldType::kDouble: return "double";
     case FieldType::kBool: return "boolean";
     case FieldType::kList: return "list";
+    case FieldType::kObjects: return "list of mappings";
   }
   return "?";
 }
@@ -148,9 +149,14 @@ Status convert(const FieldSpec& spec, const std::vector<std::string>& items, boo
       *out = b;
       return Status::Ok();
     }
-    case FieldType::kList: break;
+    case FieldType::kList:
+    case FieldType::kObjects: break;
   }
   return Status::Invalid("unsupported type");
+}
+
+std::string mark_of(const std::string& file, const YAML::Node& node) {
+  return Location{file, node.Mark().line + 1, node.Mark().column + 1}.to_string();
 }
 
 Status unknown_key(const ConfigSpec& spec, const std::string& key, const std::string& where,
@@ -167,7 +173,9 @@ Status unknown_key(const ConfigSpec& spec, const std::string& key, const std::st
 Status finish(const ConfigSpec& spec, const std::string& where, Config* out) {
   for (const auto& f : spec.fields) {
     if (out->values.count(f.name)) continue;
-    if (f.default_value) {
+    if (f.type == FieldType::kObjects) {
+      out->values[f.name] = std::vector<ConfigObject>();
+    } else if (f.default_value) {
       ConfigValue v;
       Status st = convert(f, {*f.default_value}, false, &v);
       if (!st.ok()) throw std::logic_error("bad default for " + spec.name + "." + f.name);
@@ -188,6 +196,9 @@ double Config::real(const std::string& key) const { return get_as<double>(*this,
 bool Config::boolean(const std::string& key) const { return get_as<bool>(*this, key); }
 const std::vector<std::string>& Config::list(const std::string& key) const {
   return get_as<std::vector<std::string>>(*this, key);
+}
+const std::vector<ConfigObject>& Config::objects(const std::string& key) const {
+  return get_as<std::vector<ConfigObject>>(*this, key);
 }
 bool Config::has(const std::string& key) const { return values.count(key) > 0; }
 bool Config::user_set(const std::string& key) const {
@@ -236,6 +247,28 @@ Status parse_config(const ConfigSpec& spec, const YAML::Node& block, const std::
     }
     if (out->values.count(key))
       return Status::Invalid(loc.to_string() + ": " + scope + ": key '" + key + "' given twice");
+    if (f->type == FieldType::kObjects) {
+      const std::string at = loc.to_string() + ": " + scope + "." + key;
+      if (!kv.second.IsSequence()) return Status::Invalid(at + ": expected a list of mappings");
+      std::vector<ConfigObject> objects;
+      for (const auto& item : kv.second) {
+        if (!item.IsMap())
+          return Status::Invalid(mark_of(file, item) + ": " + scope + "." + key +
+                                 ": each entry must be a mapping like {source: a, target: b}");
+        ConfigObject object;
+        for (const auto& entry : item) {
+          if (!entry.second.IsScalar())
+            return Status::Invalid(mark_of(file, entry.first) + ": " + scope + "." + key +
+                                   ": expected a plain value for '" + entry.first.as<std::string>() + "'");
+          object.emplace_back(entry.first.as<std::string>(), entry.second.Scalar());
+        }
+        objects.push_back(std::move(object));
+      }
+      out->values[key] = std::move(objects);
+      out->locations[key] = loc;
+      out->set_by_user[key] = true;
+      continue;
+    }
     std::vector<std::string> items;
     bool seq = kv.second.IsSequence();
     if (seq) {

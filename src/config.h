@@ -18,7 +18,8 @@ class Node;
 
 namespace kpipe {
 
-enum class FieldType { kString, kInt, kDouble, kBool, kList };
+// kObjects: a list of flat mappings, e.g. field.mapping: [{source: "cf:id", target: id}].
+enum class FieldType { kString, kInt, kDouble, kBool, kList, kObjects };
 const char* field_type_name(FieldType type);
 
 struct FieldSpec {
@@ -48,7 +49,10 @@ struct ConfigSpec {
   const FieldSpec* find(const std::string& key) const;
 };
 
-using ConfigValue = std::variant<std::string, int64_t, double, bool, std::vector<std::string>>;
+// One mapping of a kObjects list: keys and values as written, in file order.
+using ConfigObject = std::vector<std::pair<std::string, std::string>>;
+using ConfigValue = std::variant<std::string, int64_t, double, bool, std::vector<std::string>,
+                                 std::vector<ConfigObject>>;
 
 // Where a key was written, for error messages: "pipeline.yaml:12:5".
 struct Location {
@@ -67,6 +71,7 @@ class Config {
   double real(const std::string& key) const;
   bool boolean(const std::string& key) const;
   const std::vector<std::string>& list(const std::string& key) const;
+  const std::vector<ConfigObject>& objects(const std::string& key) const;
   // True when the user set the key or it has a default.
   bool has(const std::string& key) const;
   // True when the user wrote the key.

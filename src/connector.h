@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config.h"
 #include "record.h"
@@ -40,6 +42,15 @@ class Source {
   // (the source waits its own poll interval before returning empty).
   virtual Status poll(Batch* batch) = 0;
   virtual bool exhausted() const = 0;
+  // True when records arrive as bytes (Record::key_bytes / value_bytes, e.g. from Kafka): the
+  // runner's converters then turn them into schemas and values (from_bytes) before the sink.
+  virtual bool produces_bytes() const { return false; }
+  // Called after these offsets were committed to the offsets file, i.e. after the sink made their
+  // records durable (a Kafka source commits them to its consumer group here).
+  virtual Status committed(const std::vector<std::pair<Json, Json>>& offsets) {
+    (void)offsets;
+    return Status::Ok();
+  }
   virtual void close() {}
 };
 
@@ -53,6 +64,20 @@ class Sink {
   virtual Status write(Batch& batch) = 0;
   // After an ok return every record written so far is durable in the target.
   virtual Status flush() = 0;
+
+  // Exactly-once: a sink that can store source offsets atomically with its data (a database
+  // transaction) returns true; the runner then hands it the offsets of each commit right before
+  // flush(), and at start takes the offsets it stored as the truth (they describe exactly what
+  // the target holds), writing them to the offsets file before the source opens.
+  virtual bool stores_offsets() const { return false; }
+  virtual Status write_offsets(const std::vector<std::pair<Json, Json>>& offsets) {
+    (void)offsets;
+    return Status::Ok();
+  }
+  virtual Status read_offsets(std::vector<std::pair<Json, Json>>* offsets) {
+    (void)offsets;
+    return Status::Ok();
+  }
   virtual void close() {}
 };
 

@@ -44,6 +44,14 @@ std::string show_value(const FieldSpec* spec, const ConfigValue& v) {
           return x;
         } else if constexpr (std::is_same_v<T, bool>) {
           return x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::vector<ConfigObject>>) {
+          std::string out;
+          for (const auto& object : x) {
+            std::string one;
+            for (const auto& [k, v] : object) one += (one.empty() ? "" : ", ") + k + ": " + v;
+            out += (out.empty() ? "{" : ", {") + one + "}";
+          }
+          return "[" + out + "]";
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           std::string out;
           for (const auto& s : x) out += (out.empty() ? "" : ", ") + s;

@@ -89,6 +89,16 @@ class Run {
         OffsetStore::open(offsets_path, pipeline_.name, OffsetStore::Mode::kWrite, &offsets_));
     KPIPE_RETURN_IF_ERROR(make_components());
     KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
+    if (sink_->stores_offsets()) {
+      // The sink's offsets were committed with its data: they are what the target holds.
+      std::vector<std::pair<Json, Json>> stored;
+      Status st = sink_->read_offsets(&stored).with_context("sink: reading its stored offsets");
+      if (st.ok() && !stored.empty()) st = offsets_->commit(stored);
+      if (!st.ok()) {
+        sink_->close();
+        return st;
+      }
+    }
     Status st = source_->open(pipeline_.source.config, context_, *offsets_).with_context("source");
     if (!st.ok()) {
       sink_->close();
@@ -116,12 +126,17 @@ class Run {
 
   Status loop() {
     const bool needs_bytes = sink_->needs_bytes();
+    const bool produces_bytes = source_->produces_bytes();
     Batch batch;
     while (!context_.stop_requested()) {
       batch.clear();
       Status st = source_->poll(&batch);
       if (!st.ok()) return finish_after(st.with_context("source"));
       read_ += batch.size();
+      if (produces_bytes) {
+        st = deserialize(batch);
+        if (!st.ok()) return finish_after(st);
+      }
       if (needs_bytes) {
         st = convert(batch);
         if (!st.ok()) return finish_after(st);
@@ -158,6 +173,24 @@ class Run {
     return Status::Ok();
   }
 
+  Status deserialize(Batch& batch) {
+    SchemaAndValue key, value;
+    for (Record& r : batch) {
+      Status st = key_converter_->from_bytes(r.topic, r.key_bytes, &key);
+      if (st.ok()) st = value_converter_->from_bytes(r.topic, r.value_bytes, &value);
+      if (!st.ok()) {
+        std::string where = r.source_partition ? r.source_partition->dump() + " at " + r.source_offset.dump()
+                                               : "topic " + r.topic;
+        return Status::Runtime("reading the record from " + where + ": " + st.message());
+      }
+      r.key_schema = std::move(key.schema);
+      r.key = std::move(key.value);
+      r.value_schema = std::move(value.schema);
+      r.value = std::move(value.value);
+    }
+    return Status::Ok();
+  }
+
   bool due_for_commit() const {
     if (pending_.empty()) return false;
     return pipeline_.offsets_flush_interval_ms == 0 ||
@@ -167,13 +200,16 @@ class Run {
 
   // Flush first: an offset is committed only once the sink made every earlier record durable.
   Status commit() {
+    auto updates = pending_.take();
+    if (!updates.empty() && sink_->stores_offsets())
+      KPIPE_RETURN_IF_ERROR(sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
     last_commit_ = Clock::now();
-    if (pending_.empty()) return Status::Ok();
-    auto updates = pending_.take();
+    if (updates.empty()) return Status::Ok();
     for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
     ++commits_;
-    return offsets_->commit(updates);
+    KPIPE_RETURN_IF_ERROR(offsets_->commit(updates));
+    return source_->committed(updates).with_context("source");
   }
 
   void summary(const Status& st) {

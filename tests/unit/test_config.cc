@@ -129,3 +129,24 @@ TEST_CASE("closest key") {
   CHECK(closest("topik", {"topic", "file", "batch.size"}) == "topic");
   CHECK(closest("zzzzzzzzzzzz", {"topic", "file"}) == "");
 }
+
+TEST_CASE("a list of mappings (field.mapping)") {
+  const ConfigSpec s{"demo", ComponentKind::kSource, "", {
+      {"field.mapping", FieldType::kObjects, std::nullopt, false, "mapping"}}};
+  Config c;
+  REQUIRE(parse_config(s, YAML::Load("field.mapping:\n  - {source: \"cf:id\", target: id, pk: true}\n"
+                                     "  - {source: \"cf:name\", target: name}\n"),
+                       "p.yaml", "source", {}, &c)
+              .ok());
+  const auto& m = c.objects("field.mapping");
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] == ConfigObject{{"source", "cf:id"}, {"target", "id"}, {"pk", "true"}});
+  CHECK(m[1][1] == std::pair<std::string, std::string>{"target", "name"});
+  Config empty;
+  REQUIRE(parse_config(s, YAML::Load("{}"), "p.yaml", "source", {}, &empty).ok());
+  CHECK(empty.objects("field.mapping").empty());
+  Config bad;
+  Status st = parse_config(s, YAML::Load("field.mapping: [a, b]\n"), "p.yaml", "source", {}, &bad);
+  CAPTURE(st.message());
+  CHECK(st.message().find("p.yaml:1:17: source.field.mapping: each entry must be a mapping") == 0);
+}
