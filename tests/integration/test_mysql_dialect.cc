@@ -596,7 +596,9 @@ TEST_CASE("mysql: a large result streams with flat memory") {
   CHECK(count == 200000);
   CHECK(sum == int64_t{199999} * 200000 / 2);
   MESSAGE("RSS before " << before << " kB, peak " << peak << " kB");
+#ifndef __SANITIZE_ADDRESS__  // AddressSanitizer's quarantine keeps freed memory resident
   CHECK(peak - before < 30 * 1024);
+#endif
 
   {  // abandoning a stream early is quick and the next query works
     const auto t0 = std::chrono::steady_clock::now();
