@@ -1,32 +1,42 @@
 #include "config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 
-#include <yaml-cpp/yaml.h>
-
 namespace kpipe {
 
 const char* field_type_name(FieldType type) {
   switch (type) {
-    case FieldType::kString: return "string";
-    case FieldType::kInt: return "int";
-    case FieldType::kDouble: return "double";
-    case FieldType::kBool: return "boolean";
-    case FieldType::kList: return "list";
-    case FieldType::kObjects: return "list of mappings";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kInt:
+      return "int";
+    case FieldType::kDouble:
+      return "double";
+    case FieldType::kBool:
+      return "boolean";
+    case FieldType::kList:
+      return "list";
+    case FieldType::kObjects:
+      return "list of mappings";
   }
   return "?";
 }
 
 const char* kind_name(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kSource: return "source";
-    case ComponentKind::kSink: return "sink";
-    case ComponentKind::kConverter: return "converter";
-    case ComponentKind::kTransform: return "transform";
+    case ComponentKind::kSource:
+      return "source";
+    case ComponentKind::kSink:
+      return "sink";
+    case ComponentKind::kConverter:
+      return "converter";
+    case ComponentKind::kTransform:
+      return "transform";
   }
   return "?";
 }
@@ -110,8 +120,9 @@ Status convert(const FieldSpec& spec, const std::vector<std::string>& items, boo
     *out = std::move(list);
     return Status::Ok();
   }
-  if (was_sequence) return Status::Invalid("expected a " + std::string(field_type_name(spec.type)) +
-                                           ", got a list");
+  if (was_sequence)
+    return Status::Invalid("expected a " + std::string(field_type_name(spec.type)) +
+                           ", got a list");
   const std::string& text = items.front();
   switch (spec.type) {
     case FieldType::kString:
@@ -150,7 +161,8 @@ Status convert(const FieldSpec& spec, const std::vector<std::string>& items, boo
       return Status::Ok();
     }
     case FieldType::kList:
-    case FieldType::kObjects: break;
+    case FieldType::kObjects:
+      break;
   }
   return Status::Invalid("unsupported type");
 }
@@ -190,17 +202,27 @@ Status finish(const ConfigSpec& spec, const std::string& where, Config* out) {
 
 }  // namespace
 
-const std::string& Config::str(const std::string& key) const { return get_as<std::string>(*this, key); }
-int64_t Config::integer(const std::string& key) const { return get_as<int64_t>(*this, key); }
-double Config::real(const std::string& key) const { return get_as<double>(*this, key); }
-bool Config::boolean(const std::string& key) const { return get_as<bool>(*this, key); }
+const std::string& Config::str(const std::string& key) const {
+  return get_as<std::string>(*this, key);
+}
+int64_t Config::integer(const std::string& key) const {
+  return get_as<int64_t>(*this, key);
+}
+double Config::real(const std::string& key) const {
+  return get_as<double>(*this, key);
+}
+bool Config::boolean(const std::string& key) const {
+  return get_as<bool>(*this, key);
+}
 const std::vector<std::string>& Config::list(const std::string& key) const {
   return get_as<std::vector<std::string>>(*this, key);
 }
 const std::vector<ConfigObject>& Config::objects(const std::string& key) const {
   return get_as<std::vector<ConfigObject>>(*this, key);
 }
-bool Config::has(const std::string& key) const { return values.count(key) > 0; }
+bool Config::has(const std::string& key) const {
+  return values.count(key) > 0;
+}
 bool Config::user_set(const std::string& key) const {
   auto it = set_by_user.find(key);
   return it != set_by_user.end() && it->second;
@@ -259,7 +281,8 @@ Status parse_config(const ConfigSpec& spec, const YAML::Node& block, const std::
         for (const auto& entry : item) {
           if (!entry.second.IsScalar())
             return Status::Invalid(mark_of(file, entry.first) + ": " + scope + "." + key +
-                                   ": expected a plain value for '" + entry.first.as<std::string>() + "'");
+                                   ": expected a plain value for '" +
+                                   entry.first.as<std::string>() + "'");
           object.emplace_back(entry.first.as<std::string>(), entry.second.Scalar());
         }
         objects.push_back(std::move(object));
@@ -289,7 +312,8 @@ Status parse_config(const ConfigSpec& spec, const YAML::Node& block, const std::
     }
     ConfigValue v;
     Status st = convert(*f, items, seq, &v);
-    if (!st.ok()) return Status::Invalid(loc.to_string() + ": " + scope + "." + key + ": " + st.message());
+    if (!st.ok())
+      return Status::Invalid(loc.to_string() + ": " + scope + "." + key + ": " + st.message());
     out->values[key] = std::move(v);
     out->locations[key] = loc;
     out->set_by_user[key] = true;

@@ -3,9 +3,9 @@
 // as "(secret)").
 #pragma once
 
-#include <string>
-
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 #include "status.h"
 

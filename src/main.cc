@@ -1,11 +1,11 @@
 // kpipe: the command line. Exit codes: 0 done, 1 runtime failure, 2 invalid configuration or
 // usage, 3 another run holds the offsets lock.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "connectors/kafka/kafka.h"
 #include "log.h"
@@ -19,7 +19,9 @@ namespace {
 
 std::atomic<bool> g_stopping{false};
 
-void on_signal(int) { g_stopping.store(true); }
+void on_signal(int) {
+  g_stopping.store(true);
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -82,15 +84,20 @@ void print_component(const std::string& scope, const ComponentConfig& c, const C
 Json spec_json(const ConfigSpec& spec) {
   Json fields = Json::array();
   for (const auto& f : spec.fields) {
-    Json j{{"name", f.name}, {"type", field_type_name(f.type)}, {"required", f.required},
-           {"description", f.description}, {"secret", f.secret}};
+    Json j{{"name", f.name},
+           {"type", field_type_name(f.type)},
+           {"required", f.required},
+           {"description", f.description},
+           {"secret", f.secret}};
     if (f.default_value) j["default"] = *f.default_value;
     if (!f.allowed.empty()) j["allowed"] = f.allowed;
     if (f.min) j["min"] = *f.min;
     if (f.max) j["max"] = *f.max;
     fields.push_back(j);
   }
-  Json out{{"name", spec.name}, {"kind", kind_name(spec.kind)}, {"summary", spec.summary},
+  Json out{{"name", spec.name},
+           {"kind", kind_name(spec.kind)},
+           {"summary", spec.summary},
            {"fields", fields}};
   if (spec.passthrough) out["other_keys"] = spec.passthrough_description;
   return out;
@@ -101,7 +108,8 @@ void print_spec(const ConfigSpec& spec) {
   for (const auto& f : spec.fields) {
     std::cout << "  " << f.name << "  " << field_type_name(f.type);
     if (f.required) std::cout << ", required";
-    if (f.default_value) std::cout << ", default " << (f.default_value->empty() ? "\"\"" : *f.default_value);
+    if (f.default_value)
+      std::cout << ", default " << (f.default_value->empty() ? "\"\"" : *f.default_value);
     if (f.secret) std::cout << ", secret";
     std::cout << "\n      " << f.description;
     if (!f.allowed.empty()) {
@@ -129,45 +137,59 @@ int main_impl(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kpipe ") + KPIPE_VERSION);
   std::string log_level = "info", log_format = "text";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   std::string pipeline_file, offsets_file, format = "text", name;
   RunOptions run_options;
 
-  auto* run = app.add_subcommand("run", "Run a pipeline until the source is caught up")->fallthrough();
+  auto* run =
+      app.add_subcommand("run", "Run a pipeline until the source is caught up")->fallthrough();
   run->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
-  run->add_flag("--follow", run_options.follow, "Keep polling after catching up (until SIGINT/SIGTERM)");
+  run->add_flag("--follow", run_options.follow,
+                "Keep polling after catching up (until SIGINT/SIGTERM)");
   run->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
 
-  auto* validate = app.add_subcommand("validate", "Check a pipeline file without running it")->fallthrough();
+  auto* validate =
+      app.add_subcommand("validate", "Check a pipeline file without running it")->fallthrough();
   validate->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
 
-  auto* plugins = app.add_subcommand("plugins", "List the connectors and converters")->fallthrough();
+  auto* plugins =
+      app.add_subcommand("plugins", "List the connectors and converters")->fallthrough();
   plugins->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
-  auto* describe = app.add_subcommand("describe", "Show a component's configuration keys")->fallthrough();
+  auto* describe =
+      app.add_subcommand("describe", "Show a component's configuration keys")->fallthrough();
   describe->add_option("name", name, "Connector or converter name")->required();
   describe->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
-  auto* offsets = app.add_subcommand("offsets", "Show or change a pipeline's committed offsets")->fallthrough();
+  auto* offsets =
+      app.add_subcommand("offsets", "Show or change a pipeline's committed offsets")->fallthrough();
   offsets->require_subcommand(1);
   std::string partition_arg, offset_arg;
-  auto* show = offsets->add_subcommand("show", "Print the offsets as a KIP-875 body")->fallthrough();
-  auto* reset = offsets->add_subcommand("reset", "Forget one partition's offset (--partition) or all")->fallthrough();
+  auto* show =
+      offsets->add_subcommand("show", "Print the offsets as a KIP-875 body")->fallthrough();
+  auto* reset =
+      offsets->add_subcommand("reset", "Forget one partition's offset (--partition) or all")
+          ->fallthrough();
   auto* set = offsets->add_subcommand("set", "Set one partition's offset")->fallthrough();
   for (auto* sub : {show, reset, set}) {
     sub->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
     sub->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
   }
-  reset->add_option("--partition", partition_arg, "Source partition as JSON, e.g. '{\"filename\":\"/x\"}'");
+  reset->add_option("--partition", partition_arg,
+                    "Source partition as JSON, e.g. '{\"filename\":\"/x\"}'");
   set->add_option("--partition", partition_arg, "Source partition as JSON")->required();
   set->add_option("--offset", offset_arg, "Offset as JSON, e.g. '{\"position\":0}'")->required();
 
   int brokers = 1;
   std::vector<std::string> topics;
-  auto* mock = app.add_subcommand("mock-kafka", "Run a librdkafka mock cluster; prints bootstrap.servers")->fallthrough();
+  auto* mock =
+      app.add_subcommand("mock-kafka", "Run a librdkafka mock cluster; prints bootstrap.servers")
+          ->fallthrough();
   mock->add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 16));
   mock->add_option("--topic", topics, "Create a topic: NAME or NAME:PARTITIONS (repeatable)");
 
@@ -189,7 +211,8 @@ int main_impl(int argc, char** argv) {
     if (format == "json") {
       Json out = Json::array();
       for (const ConfigSpec* s : registry.specs())
-        out.push_back(Json{{"name", s->name}, {"kind", kind_name(s->kind)}, {"summary", s->summary}});
+        out.push_back(
+            Json{{"name", s->name}, {"kind", kind_name(s->kind)}, {"summary", s->summary}});
       std::cout << out.dump(2) << "\n";
     } else {
       for (const ConfigSpec* s : registry.specs())
@@ -238,7 +261,8 @@ int main_impl(int argc, char** argv) {
   }
   if (*run) {
     install_signal_handlers();
-    if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok()) return fail(st);
+    if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok())
+      return fail(st);
     return 0;
   }
   if (*offsets) {
@@ -256,7 +280,8 @@ int main_impl(int argc, char** argv) {
       spdlog::info("reset every offset of pipeline '{}' in {}", pipeline.name, store->path());
       return 0;
     }
-    if (Status st = parse_json_arg("--partition", partition_arg, &partition); !st.ok()) return fail(st);
+    if (Status st = parse_json_arg("--partition", partition_arg, &partition); !st.ok())
+      return fail(st);
     if (*set) {
       if (Status st = parse_json_arg("--offset", offset_arg, &offset); !st.ok()) return fail(st);
     }

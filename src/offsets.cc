@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 Status write_all(int fd, const std::string& data, const std::string& path) {
   size_t done = 0;
@@ -78,7 +80,8 @@ Status OffsetStore::load() {
   }
   ::close(fd);
   const std::string corrupt = "offsets file " + path_ + " is corrupt";
-  const std::string advice = "; kpipe will not overwrite it: repair it, or move it away to start over";
+  const std::string advice =
+      "; kpipe will not overwrite it: repair it, or move it away to start over";
   auto doc = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Runtime(corrupt + " (not valid JSON)" + advice);
   if (!doc.is_object() || !doc.contains("version") || !doc.contains("pipelines") ||
@@ -92,7 +95,8 @@ Status OffsetStore::load() {
   if (it == document_["pipelines"].end()) return Status::Ok();
   const auto& offsets = it->contains("offsets") ? (*it)["offsets"] : nlohmann::ordered_json();
   if (!offsets.is_array())
-    return Status::Runtime(corrupt + " (pipelines." + pipeline_ + ".offsets is not a list)" + advice);
+    return Status::Runtime(corrupt + " (pipelines." + pipeline_ + ".offsets is not a list)" +
+                           advice);
   for (const auto& e : offsets) {
     if (!e.is_object() || !e.contains("partition") || !e.contains("offset") ||
         !e["partition"].is_object() || !e["offset"].is_object())
@@ -142,7 +146,8 @@ nlohmann::ordered_json OffsetStore::to_kip875() const {
   using Ordered = nlohmann::ordered_json;
   Ordered list = Ordered::array();
   for (const auto& [p, o] : entries_)
-    list.push_back(Ordered{{"partition", Ordered::parse(p.dump())}, {"offset", Ordered::parse(o.dump())}});
+    list.push_back(
+        Ordered{{"partition", Ordered::parse(p.dump())}, {"offset", Ordered::parse(o.dump())}});
   return Ordered{{"offsets", std::move(list)}};
 }
 

@@ -44,8 +44,9 @@ class OffsetStore : public OffsetReader {
   std::string path_;
   std::string pipeline_;
   int lock_fd_ = -1;
-  nlohmann::ordered_json document_;  // the whole file: other pipelines' offsets are kept as they are
-  std::vector<std::pair<Json, Json>> entries_;    // this pipeline's, in first-commit order
+  nlohmann::ordered_json
+      document_;  // the whole file: other pipelines' offsets are kept as they are
+  std::vector<std::pair<Json, Json>> entries_;     // this pipeline's, in first-commit order
   std::unordered_map<std::string, size_t> index_;  // partition.dump() -> entries_ index
 };
 

@@ -1,5 +1,7 @@
 #include "pipeline.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -10,8 +12,6 @@
 #include <map>
 #include <optional>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace kpipe {
 namespace fs = std::filesystem;
@@ -30,8 +30,14 @@ const ConfigSpec& offsets_spec() {
       {
           {"file", FieldType::kString, std::nullopt, false,
            "Offsets file; relative to the pipeline file's folder. Default <name>.offsets.json"},
-          {"flush.interval.ms", FieldType::kInt, "0", false,
-           "Commit offsets at most this often; 0 commits after every batch", {}, false, 0},
+          {"flush.interval.ms",
+           FieldType::kInt,
+           "0",
+           false,
+           "Commit offsets at most this often; 0 commits after every batch",
+           {},
+           false,
+           0},
       }};
   return spec;
 }
@@ -122,7 +128,8 @@ Status converters(const YAML::Node& root, const std::string& file, const Registr
     if (!st.ok()) {
       // Point at the first option of this converter; the message names the key.
       for (const auto& [k, loc] : where)
-        if (k.rfind(prefix + ".", 0) == 0) return Status::Invalid(loc.to_string() + ": " + st.message());
+        if (k.rfind(prefix + ".", 0) == 0)
+          return Status::Invalid(loc.to_string() + ": " + st.message());
       return st;
     }
   }
@@ -151,13 +158,14 @@ Status substitute(const std::string& text, const std::string& where, std::string
       }
       const char* v = std::getenv(name.c_str());
       if (!v && !fallback)
-        return Status::Invalid(where + ": environment variable '" + name + "' is not set (${env:" +
-                               name + "})");
+        return Status::Invalid(where + ": environment variable '" + name +
+                               "' is not set (${env:" + name + "})");
       out->append(v ? v : *fallback);
     } else if (ref.rfind("file:", 0) == 0) {
       std::string path = ref.substr(5);
       std::ifstream in(path, std::ios::binary);
-      if (!in) return Status::Invalid(where + ": cannot read '" + path + "' (${file:" + path + "})");
+      if (!in)
+        return Status::Invalid(where + ": cannot read '" + path + "' (${file:" + path + "})");
       std::stringstream ss;
       ss << in.rdbuf();
       std::string content = ss.str();
@@ -180,14 +188,16 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
   out->dir = fs::path(path).parent_path().string();
   if (out->dir.empty()) out->dir = ".";
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Invalid(path + ": cannot read the pipeline file: " + std::strerror(errno));
+  if (!in)
+    return Status::Invalid(path + ": cannot read the pipeline file: " + std::strerror(errno));
   YAML::Node root;
   try {
     root = YAML::Load(in);
   } catch (const YAML::Exception& e) {
     return Status::Invalid(mark(path, e.mark) + ": YAML syntax error: " + e.msg);
   }
-  if (!root.IsMap()) return Status::Invalid(path + ": a pipeline file is a mapping with name, source and sink");
+  if (!root.IsMap())
+    return Status::Invalid(path + ": a pipeline file is a mapping with name, source and sink");
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     static const std::vector<std::string> top = {"name", "source", "sink", "converter", "offsets"};
@@ -201,23 +211,26 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
   KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
 
   YAML::Node name = root["name"];
-  if (!name) return Status::Invalid(path + ": missing required key 'name' (offsets are kept under it)");
+  if (!name)
+    return Status::Invalid(path + ": missing required key 'name' (offsets are kept under it)");
   if (!name.IsScalar() || name.Scalar().empty())
     return Status::Invalid(mark(path, name.Mark()) + ": name must be a non-empty string");
   out->name = name.Scalar();
 
-  KPIPE_RETURN_IF_ERROR(component(root, "source", path, registry.names(ComponentKind::kSource),
-                                  [&](const std::string& n) {
-                                    auto* e = registry.source(n);
-                                    return e ? &e->spec : nullptr;
-                                  },
-                                  &out->source));
-  KPIPE_RETURN_IF_ERROR(component(root, "sink", path, registry.names(ComponentKind::kSink),
-                                  [&](const std::string& n) {
-                                    auto* e = registry.sink(n);
-                                    return e ? &e->spec : nullptr;
-                                  },
-                                  &out->sink));
+  KPIPE_RETURN_IF_ERROR(component(
+      root, "source", path, registry.names(ComponentKind::kSource),
+      [&](const std::string& n) {
+        auto* e = registry.source(n);
+        return e ? &e->spec : nullptr;
+      },
+      &out->source));
+  KPIPE_RETURN_IF_ERROR(component(
+      root, "sink", path, registry.names(ComponentKind::kSink),
+      [&](const std::string& n) {
+        auto* e = registry.sink(n);
+        return e ? &e->spec : nullptr;
+      },
+      &out->sink));
   KPIPE_RETURN_IF_ERROR(converters(root, path, registry, out));
 
   Config offsets;
@@ -227,9 +240,10 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
     KPIPE_RETURN_IF_ERROR(parse_config(offsets_spec(), {}, "offsets", &offsets));
   }
   out->offsets_flush_interval_ms = offsets.integer("flush.interval.ms");
-  fs::path file = offsets.has("file") ? fs::path(offsets.str("file"))
-                                      : fs::path(out->name + ".offsets.json");
-  out->offsets_file = (file.is_absolute() ? file : fs::path(out->dir) / file).lexically_normal().string();
+  fs::path file =
+      offsets.has("file") ? fs::path(offsets.str("file")) : fs::path(out->name + ".offsets.json");
+  out->offsets_file =
+      (file.is_absolute() ? file : fs::path(out->dir) / file).lexically_normal().string();
   return Status::Ok();
 }
 

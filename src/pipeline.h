@@ -24,7 +24,7 @@ struct Pipeline {
   ComponentConfig sink;
   ComponentConfig key_converter;
   ComponentConfig value_converter;
-  std::string offsets_file;           // resolved: YAML offsets.file, else <name>.offsets.json
+  std::string offsets_file;               // resolved: YAML offsets.file, else <name>.offsets.json
   int64_t offsets_flush_interval_ms = 0;  // 0 = commit after every batch
 };
 

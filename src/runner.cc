@@ -1,12 +1,11 @@
 #include "runner.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "offsets.h"
 
@@ -54,7 +53,8 @@ class Progress {
   void update(uint64_t records, Clock::time_point start) {
     if (!enabled_) return;
     auto now = Clock::now();
-    if (now - start < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250)) return;
+    if (now - start < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250))
+      return;
     last_ = now;
     double s = seconds_since(start);
     std::fprintf(stderr, "\r%llu records  %.0f records/s  %.1f s   ",
@@ -163,10 +163,12 @@ class Run {
   Status convert(Batch& batch) {
     for (Record& r : batch) {
       Status st = key_converter_->to_bytes(r.topic, r.key_schema, r.key, &r.key_bytes);
-      if (st.ok()) st = value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
+      if (st.ok())
+        st = value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
       if (!st.ok()) {
-        std::string where = r.source_partition ? r.source_partition->dump() + " at " + r.source_offset.dump()
-                                               : "topic " + r.topic;
+        std::string where = r.source_partition
+                                ? r.source_partition->dump() + " at " + r.source_offset.dump()
+                                : "topic " + r.topic;
         return Status::Runtime("converting the record from " + where + ": " + st.message());
       }
     }
@@ -179,8 +181,9 @@ class Run {
       Status st = key_converter_->from_bytes(r.topic, r.key_bytes, &key);
       if (st.ok()) st = value_converter_->from_bytes(r.topic, r.value_bytes, &value);
       if (!st.ok()) {
-        std::string where = r.source_partition ? r.source_partition->dump() + " at " + r.source_offset.dump()
-                                               : "topic " + r.topic;
+        std::string where = r.source_partition
+                                ? r.source_partition->dump() + " at " + r.source_offset.dump()
+                                : "topic " + r.topic;
         return Status::Runtime("reading the record from " + where + ": " + st.message());
       }
       r.key_schema = std::move(key.schema);
@@ -202,7 +205,8 @@ class Run {
   Status commit() {
     auto updates = pending_.take();
     if (!updates.empty() && sink_->stores_offsets())
-      KPIPE_RETURN_IF_ERROR(sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
+      KPIPE_RETURN_IF_ERROR(
+          sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
     last_commit_ = Clock::now();
     if (updates.empty()) return Status::Ok();

@@ -12,9 +12,9 @@
 namespace kpipe {
 
 struct RunOptions {
-  bool follow = false;          // keep polling after catching up
-  std::string offsets_file;     // overrides the pipeline's offsets file when not empty
-  bool progress = true;         // a progress line when stderr is a terminal
+  bool follow = false;       // keep polling after catching up
+  std::string offsets_file;  // overrides the pipeline's offsets file when not empty
+  bool progress = true;      // a progress line when stderr is a terminal
 };
 
 // Runs until the source is caught up (or forever with follow) or `stopping` becomes true.

@@ -39,10 +39,10 @@ class [[nodiscard]] Status {
 };
 
 // Early-return helper for functions returning Status.
-#define KPIPE_RETURN_IF_ERROR(expr)      \
-  do {                                   \
-    ::kpipe::Status _st = (expr);        \
-    if (!_st.ok()) return _st;           \
+#define KPIPE_RETURN_IF_ERROR(expr) \
+  do {                              \
+    ::kpipe::Status _st = (expr);   \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 }  // namespace kpipe

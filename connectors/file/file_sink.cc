@@ -1,16 +1,14 @@
 // FileStreamSink: one line per record, the value converter's bytes then "\n". Appends. flush() is
 // fflush + fsync, so a committed offset never points past lines the disk does not hold.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <algorithm>
-
-#include <spdlog/spdlog.h>
 
 #include "connectors/file/file.h"
 
@@ -30,7 +28,8 @@ class FileSink : public Sink {
     name_ = config.str("file");
     KPIPE_RETURN_IF_ERROR(drop_torn_line());
     out_ = std::fopen(name_.c_str(), "ab");
-    if (!out_) return Status::Runtime("cannot open output file " + name_ + ": " + std::strerror(errno));
+    if (!out_)
+      return Status::Runtime("cannot open output file " + name_ + ": " + std::strerror(errno));
     std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
     return Status::Ok();
   }
@@ -86,8 +85,9 @@ class FileSink : public Sink {
     }
     Status result;
     if (keep < end) {
-      spdlog::warn("{} ends with {} bytes of an incomplete line from an interrupted run: removing them",
-                   name_, end - keep);
+      spdlog::warn(
+          "{} ends with {} bytes of an incomplete line from an interrupted run: removing them",
+          name_, end - keep);
       if (::ftruncate(fd, keep) != 0 || ::fsync(fd) != 0) result = error("truncating");
     }
     ::close(fd);
@@ -106,13 +106,12 @@ std::unique_ptr<Source> make_file_source();
 
 void register_file(Registry& registry) {
   registry.add_source(file_source_spec(), make_file_source);
-  registry.add_sink(
-      ConfigSpec{"file",
-                 ComponentKind::kSink,
-                 "Records as lines of a file or stdout (Kafka's FileStreamSink)",
-                 {{"file", FieldType::kString, std::nullopt, false,
-                   "Output file, appended to; stdout when not set"}}},
-      [] { return std::make_unique<FileSink>(); });
+  registry.add_sink(ConfigSpec{"file",
+                               ComponentKind::kSink,
+                               "Records as lines of a file or stdout (Kafka's FileStreamSink)",
+                               {{"file", FieldType::kString, std::nullopt, false,
+                                 "Output file, appended to; stdout when not set"}}},
+                    [] { return std::make_unique<FileSink>(); });
 }
 
 }  // namespace kpipe

@@ -6,6 +6,7 @@
 // once its end arrived and follows the file like `tail -F`: truncation and replacement (a new
 // inode at the path) are logged and read from the start; a missing file is waited for.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "connectors/file/file.h"
 
@@ -26,7 +25,8 @@ class FileSource : public Source {
  public:
   ~FileSource() override { close(); }
 
-  Status open(const Config& config, const RunContext& context, const OffsetReader& offsets) override {
+  Status open(const Config& config, const RunContext& context,
+              const OffsetReader& offsets) override {
     context_ = &context;
     topic_ = config.has("topic") ? config.str("topic") : context.pipeline_name;
     batch_size_ = static_cast<size_t>(config.integer("batch.size"));
@@ -41,8 +41,8 @@ class FileSource : public Source {
     if (auto committed = offsets.offset(*partition_)) {
       const Json& p = (*committed)["position"];
       if (!p.is_number_unsigned() && !p.is_number_integer())
-        return Status::Runtime("committed offset for " + path_ + " has no numeric position: " +
-                               committed->dump());
+        return Status::Runtime("committed offset for " + path_ +
+                               " has no numeric position: " + committed->dump());
       position_ = p.get<uint64_t>();
     }
     Status st = reopen();
@@ -92,8 +92,9 @@ class FileSource : public Source {
     ::fstat(fd_, &st);
     inode_ = st.st_ino;
     if (position_ > static_cast<uint64_t>(st.st_size)) {
-      spdlog::warn("{} is shorter ({} bytes) than the committed position {}: reading it from the start",
-                   path_, st.st_size, position_);
+      spdlog::warn(
+          "{} is shorter ({} bytes) than the committed position {}: reading it from the start",
+          path_, st.st_size, position_);
       position_ = 0;
     }
     if (::lseek(fd_, static_cast<off_t>(position_), SEEK_SET) < 0)
@@ -123,7 +124,8 @@ class FileSource : public Source {
   void wait() {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(poll_interval_ms_);
     while (!context_->stop_requested() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, poll_interval_ms_)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(100, poll_interval_ms_)));
   }
 
   // Reads more bytes after the unconsumed ones; sets eof_ when none came.
@@ -137,12 +139,15 @@ class FileSource : public Source {
       end_ -= begin_;
       begin_ = 0;
     }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than the buffer
+    if (end_ == buffer_.size())
+      buffer_.resize(buffer_.size() * 2);  // a line longer than the buffer
     ssize_t n;
     do {
       n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return Status::Runtime("reading " + (path_.empty() ? "stdin" : path_) + ": " + std::strerror(errno));
+    if (n < 0)
+      return Status::Runtime("reading " + (path_.empty() ? "stdin" : path_) + ": " +
+                             std::strerror(errno));
     if (n == 0) eof_ = true;
     end_ += static_cast<size_t>(n);
     return Status::Ok();
@@ -204,16 +209,40 @@ ConfigSpec file_source_spec() {
       "Lines of a file or stdin as STRING records (Kafka's FileStreamSource)",
       {
           {"file", FieldType::kString, std::nullopt, false, "Input file; stdin when not set"},
-          {"topic", FieldType::kString, std::nullopt, false, "Topic of the records; default: the pipeline name"},
-          {"batch.size", FieldType::kInt, "2000", false, "Maximum records per batch", {}, false, 1, 1000000},
-          {"poll.interval.ms", FieldType::kInt, "1000", false,
-           "With --follow: how long to wait at the end of the file before looking again", {}, false, 1,
+          {"topic", FieldType::kString, std::nullopt, false,
+           "Topic of the records; default: the pipeline name"},
+          {"batch.size",
+           FieldType::kInt,
+           "2000",
+           false,
+           "Maximum records per batch",
+           {},
+           false,
+           1,
+           1000000},
+          {"poll.interval.ms",
+           FieldType::kInt,
+           "1000",
+           false,
+           "With --follow: how long to wait at the end of the file before looking again",
+           {},
+           false,
+           1,
            3600000},
-          {"buffer.bytes", FieldType::kInt, "1048576", false,
-           "Read buffer size; a longer line grows it", {}, false, 4096, 1 << 30},
+          {"buffer.bytes",
+           FieldType::kInt,
+           "1048576",
+           false,
+           "Read buffer size; a longer line grows it",
+           {},
+           false,
+           4096,
+           1 << 30},
       }};
 }
 
-std::unique_ptr<Source> make_file_source() { return std::make_unique<FileSource>(); }
+std::unique_ptr<Source> make_file_source() {
+  return std::make_unique<FileSource>();
+}
 
 }  // namespace kpipe

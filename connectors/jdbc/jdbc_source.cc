@@ -6,11 +6,11 @@
 // - the upper bound is the database's clock minus timestamp.delay.interval.ms;
 // - offsets keep nanoseconds (Connect's timestamp + timestamp_nanos);
 // - rows stream from one query per scan with flat memory (the dialect streams).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "connectors/jdbc/jdbc.h"
 #include "connectors/jdbc/sql.h"
@@ -27,20 +27,24 @@ using jdbc::TimestampParam;
 constexpr int64_t kNanosPerMs = 1000000;
 constexpr int64_t kNanosPerSecond = 1000000000;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 enum class Mode { kBulk, kIncrementing, kTimestamp, kTimestampIncrementing };
 
 // A timestamp offset as Connect writes it: ms since the epoch plus the nanos of that second.
 Json timestamp_offset(int64_t nanos) {
   const int64_t ms = floor_div(nanos, kNanosPerMs);
-  return Json{{"timestamp", ms}, {"timestamp_nanos", nanos - floor_div(nanos, kNanosPerSecond) * kNanosPerSecond}};
+  return Json{{"timestamp", ms},
+              {"timestamp_nanos", nanos - floor_div(nanos, kNanosPerSecond) * kNanosPerSecond}};
 }
 
 bool read_timestamp_offset(const Json& offset, int64_t* nanos) {
   if (!offset.contains("timestamp") || !offset["timestamp"].is_number_integer()) return false;
   const int64_t ms = offset["timestamp"].get<int64_t>();
-  int64_t sub = floor_div(ms, 1000) * 1000 == ms ? 0 : (ms - floor_div(ms, 1000) * 1000) * kNanosPerMs;
+  int64_t sub =
+      floor_div(ms, 1000) * 1000 == ms ? 0 : (ms - floor_div(ms, 1000) * 1000) * kNanosPerMs;
   if (offset.contains("timestamp_nanos") && offset["timestamp_nanos"].is_number_integer())
     sub = offset["timestamp_nanos"].get<int64_t>();
   *nanos = floor_div(ms, 1000) * kNanosPerSecond + sub;
@@ -79,7 +83,8 @@ struct Scan {
 
 class JdbcSource : public Source {
  public:
-  Status open(const Config& config, const RunContext& context, const OffsetReader& offsets) override {
+  Status open(const Config& config, const RunContext& context,
+              const OffsetReader& offsets) override {
     context_ = &context;
     KPIPE_RETURN_IF_ERROR(read_config(config));
     KPIPE_RETURN_IF_ERROR(connect_with_retries(config));
@@ -133,7 +138,7 @@ class JdbcSource : public Source {
  private:
   Status read_config(const Config& config) {
     const std::string& mode = config.str("mode");
-    mode_ = mode == "bulk"             ? Mode::kBulk
+    mode_ = mode == "bulk"           ? Mode::kBulk
             : mode == "incrementing" ? Mode::kIncrementing
             : mode == "timestamp"    ? Mode::kTimestamp
                                      : Mode::kTimestampIncrementing;
@@ -148,9 +153,10 @@ class JdbcSource : public Source {
       return config.invalid("timestamp.column.name", "required in mode " + mode);
     if (needs_inc && config.str("incrementing.column.name").empty())
       return config.invalid("incrementing.column.name", "required in mode " + mode);
-    if (config.has("query") && (!config.list("table.whitelist").empty() ||
-                                !config.list("table.blacklist").empty()))
-      return config.invalid("query", "use either query or table.whitelist/table.blacklist, not both");
+    if (config.has("query") &&
+        (!config.list("table.whitelist").empty() || !config.list("table.blacklist").empty()))
+      return config.invalid("query",
+                            "use either query or table.whitelist/table.blacklist, not both");
     if (!config.list("table.whitelist").empty() && !config.list("table.blacklist").empty())
       return config.invalid("table.blacklist", "use either table.whitelist or table.blacklist");
     return Status::Ok();
@@ -163,18 +169,20 @@ class JdbcSource : public Source {
     if (config.has("connection.password")) options.password = config.str("connection.password");
     KPIPE_RETURN_IF_ERROR(jdbc::TimeZone::load(config.str("db.timezone"), &options.timezone));
     const std::string& nm = config.str("numeric.mapping");
-    options.numeric_mapping = nm == "best_fit"                ? jdbc::NumericMapping::kBestFit
-                              : nm == "best_fit_eager_double" ? jdbc::NumericMapping::kBestFitEagerDouble
-                              : nm == "precision_only"        ? jdbc::NumericMapping::kPrecisionOnly
-                                                              : jdbc::NumericMapping::kNone;
+    options.numeric_mapping = nm == "best_fit" ? jdbc::NumericMapping::kBestFit
+                              : nm == "best_fit_eager_double"
+                                  ? jdbc::NumericMapping::kBestFitEagerDouble
+                              : nm == "precision_only" ? jdbc::NumericMapping::kPrecisionOnly
+                                                       : jdbc::NumericMapping::kNone;
     timezone_ = options.timezone;
     const int64_t attempts = config.integer("connection.attempts");
     for (int64_t attempt = 1;; ++attempt) {
       Status st = jdbc::connect(options, &connection_);
-      if (st.ok() || st.code() == Code::kInvalid || attempt >= attempts || context_->stop_requested())
+      if (st.ok() || st.code() == Code::kInvalid || attempt >= attempts ||
+          context_->stop_requested())
         return st.with_context("connecting to the database");
-      spdlog::warn("connecting to the database failed (attempt {} of {}): {}; retrying in {} ms", attempt,
-                   attempts, st.message(), config.integer("connection.backoff.ms"));
+      spdlog::warn("connecting to the database failed (attempt {} of {}): {}; retrying in {} ms",
+                   attempt, attempts, st.message(), config.integer("connection.backoff.ms"));
       sleep_ms(config.integer("connection.backoff.ms"));
     }
   }
@@ -185,11 +193,13 @@ class JdbcSource : public Source {
       Scan scan;
       scan.topic = prefix.empty() ? context_->pipeline_name : prefix;
       scan.from = "(" + config.str("query") + ") kpipe_q";
-      if (mode_ != Mode::kBulk) scan.partition = std::make_shared<const Json>(Json{{"query", "query"}});
+      if (mode_ != Mode::kBulk)
+        scan.partition = std::make_shared<const Json>(Json{{"query", "query"}});
       // The query's own columns: run it for its metadata only.
       std::unique_ptr<RowStream> probe;
       KPIPE_RETURN_IF_ERROR(
-          connection_->query("SELECT * FROM " + scan.from + " WHERE 1 = 0", {}, &probe).with_context("query"));
+          connection_->query("SELECT * FROM " + scan.from + " WHERE 1 = 0", {}, &probe)
+              .with_context("query"));
       scan.columns = probe->columns();
       probe.reset();
       KPIPE_RETURN_IF_ERROR(prepare_scan(config, &scan));
@@ -229,15 +239,18 @@ class JdbcSource : public Source {
       for (size_t i = 0; i < scan->columns.size(); ++i)
         if (scan->columns[i].name == name) {
           *index = i;
-          if (config.boolean("validate.non.null") && scan->columns[i].nullable && !scan->table.empty())
-            return config.invalid(key, "column '" + name + "' of " + where +
-                                           " is nullable; rows where it is NULL would never be read. "
-                                           "Make it NOT NULL or set validate.non.null: false");
+          if (config.boolean("validate.non.null") && scan->columns[i].nullable &&
+              !scan->table.empty())
+            return config.invalid(key,
+                                  "column '" + name + "' of " + where +
+                                      " is nullable; rows where it is NULL would never be read. "
+                                      "Make it NOT NULL or set validate.non.null: false");
           return Status::Ok();
         }
       return config.invalid(key, "column '" + name + "' does not exist in " + where);
     };
-    StructBuilder builder(scan->table.empty() ? std::nullopt : std::optional<std::string>(scan->table));
+    StructBuilder builder(scan->table.empty() ? std::nullopt
+                                              : std::optional<std::string>(scan->table));
     for (const Column& c : scan->columns) builder.field(c.name, c.schema);
     scan->schema = builder.build();
 
@@ -248,13 +261,14 @@ class JdbcSource : public Source {
         size_t index = 0;
         KPIPE_RETURN_IF_ERROR(find("timestamp.column.name", names[n], &index));
         if (scan->columns[index].schema->logical() != Logical::kTimestamp)
-          return config.invalid("timestamp.column.name", "column '" + names[n] + "' of " + where +
-                                                             " is " + scan->columns[index].type_name +
-                                                             ", not a timestamp");
+          return config.invalid("timestamp.column.name",
+                                "column '" + names[n] + "' of " + where + " is " +
+                                    scan->columns[index].type_name + ", not a timestamp");
         if (n == 0) scan->ts_zoneless = scan->columns[index].zoneless;
         expr += (n ? ", " : "") + connection_->quote(names[n]);
       }
-      scan->ts_expr = connection_->timestamp_expr(names.size() > 1 ? "COALESCE(" + expr + ")" : expr);
+      scan->ts_expr =
+          connection_->timestamp_expr(names.size() > 1 ? "COALESCE(" + expr + ")" : expr);
     }
     if (mode_ == Mode::kIncrementing || mode_ == Mode::kTimestampIncrementing) {
       const std::string& name = config.str("incrementing.column.name");
@@ -271,9 +285,10 @@ class JdbcSource : public Source {
       }
       if (scan->key_index.size() != key.size()) scan->key_columns.clear(), scan->key_index.clear();
       if (key.empty())
-        spdlog::info("{} has no primary or unique NOT NULL key: offsets advance only past timestamps "
-                     "whose rows were all emitted",
-                     where);
+        spdlog::info(
+            "{} has no primary or unique NOT NULL key: offsets advance only past timestamps "
+            "whose rows were all emitted",
+            where);
     }
     return Status::Ok();
   }
@@ -336,7 +351,8 @@ class JdbcSource : public Source {
           cols += (i ? ", " : "") + scan.key_columns[i];
           marks += i ? ", ?" : "?";
         }
-        where.push_back("(" + ts + " > ? OR (" + ts + " = ? AND (" + cols + ") > (" + marks + ")))");
+        where.push_back("(" + ts + " > ? OR (" + ts + " = ? AND (" + cols + ") > (" + marks +
+                        ")))");
         params.push_back(TimestampParam{*lower, scan.ts_zoneless});
         params.push_back(TimestampParam{*lower, scan.ts_zoneless});
         for (size_t i = 0; i < scan.key.size(); ++i) params.push_back(key_param(scan, i));
@@ -359,7 +375,8 @@ class JdbcSource : public Source {
     if (!order.empty()) sql += " ORDER BY " + order;
     if (!query_suffix_.empty()) sql += " " + query_suffix_;
     spdlog::debug("{}", sql);
-    return connection_->query(sql, params, &stream_).with_context(scan.table.empty() ? "query" : "table " + scan.table);
+    return connection_->query(sql, params, &stream_)
+        .with_context(scan.table.empty() ? "query" : "table " + scan.table);
   }
 
   Status emit(Scan& scan, Batch* batch) {
@@ -370,7 +387,8 @@ class JdbcSource : public Source {
       int64_t nanos = 0;
       if (ts.is<int64_t>()) {
         nanos = ts.as<int64_t>();
-      } else if (!ts.is<std::string>() || !jdbc::parse_timestamp(ts.as<std::string>(), timezone_, &nanos)) {
+      } else if (!ts.is<std::string>() ||
+                 !jdbc::parse_timestamp(ts.as<std::string>(), timezone_, &nanos)) {
         return Status::Runtime("table " + scan.table + ": unreadable timestamp value");
       }
       row_ts = nanos;
@@ -381,13 +399,17 @@ class JdbcSource : public Source {
     if (!scan.inc_column.empty()) {
       const Value& inc = row_[scan.inc_index];
       if (!inc.is<int64_t>())
-        return Status::Runtime("table " + scan.table + ": incrementing column value is not an integer");
+        return Status::Runtime("table " + scan.table +
+                               ": incrementing column value is not an integer");
       scan.inc = inc.as<int64_t>();
     }
     if (scan.partition) r.source_partition = scan.partition;
     switch (mode_) {
-      case Mode::kBulk: break;
-      case Mode::kIncrementing: r.source_offset = Json{{"incrementing", *scan.inc}}; break;
+      case Mode::kBulk:
+        break;
+      case Mode::kIncrementing:
+        r.source_offset = Json{{"incrementing", *scan.inc}};
+        break;
       case Mode::kTimestampIncrementing:
         r.source_offset = timestamp_offset(*row_ts);
         r.source_offset["incrementing"] = *scan.inc;
@@ -451,52 +473,106 @@ class JdbcSource : public Source {
 
 }  // namespace
 
-void register_jdbc(Registry& registry) {
-  registry.add_source(
-      ConfigSpec{
-          "jdbc",
-          ComponentKind::kSource,
-          "Rows of SQL tables or a query: PostgreSQL, MySQL/MariaDB, SQLite (Confluent's JDBC source)",
-          {
-              {"connection.url", FieldType::kString, std::nullopt, true,
-               "jdbc:postgresql://host:port/db, postgresql://..., jdbc:mysql://host:port/db, "
-               "jdbc:mariadb://..., jdbc:sqlite:PATH (may carry credentials: never printed)",
-               {}, true},
-              {"connection.user", FieldType::kString, std::nullopt, false, "User; overrides the URL's"},
-              {"connection.password", FieldType::kString, std::nullopt, false,
-               "Password; overrides the URL's", {}, true},
-              {"connection.attempts", FieldType::kInt, "3", false, "Connection attempts before failing",
-               {}, false, 1, 1000},
-              {"connection.backoff.ms", FieldType::kInt, "10000", false, "Wait between connection attempts",
-               {}, false, 0, 3600000},
-              {"mode", FieldType::kString, std::nullopt, true, "How rows are found",
-               {"bulk", "incrementing", "timestamp", "timestamp+incrementing"}},
-              {"query", FieldType::kString, std::nullopt, false,
-               "A custom SELECT read instead of tables (the mode's WHERE wraps it)"},
-              {"query.suffix", FieldType::kString, "", false, "Appended to every generated query"},
-              {"table.whitelist", FieldType::kList, "", false, "Tables to read; default: every table"},
-              {"table.blacklist", FieldType::kList, "", false, "Tables not to read"},
-              {"table.types", FieldType::kList, "TABLE", false, "Kinds of tables to list: TABLE, VIEW"},
-              {"topic.prefix", FieldType::kString, std::nullopt, false,
-               "Topic = prefix + table name (query: the prefix; default the pipeline name)"},
-              {"timestamp.column.name", FieldType::kList, "", false,
-               "Timestamp column(s); several are combined with COALESCE"},
-              {"incrementing.column.name", FieldType::kString, "", false, "Strictly increasing integer column"},
-              {"timestamp.delay.interval.ms", FieldType::kInt, "0", false,
-               "Read rows only once they are this old by the database's clock", {}, false, 0},
-              {"timestamp.initial", FieldType::kInt, std::nullopt, false,
-               "With no committed offset, start after this time (ms since epoch); -1 = now"},
-              {"batch.max.rows", FieldType::kInt, "1000", false, "Rows per batch", {}, false, 1, 10000000},
-              {"poll.interval.ms", FieldType::kInt, "5000", false, "With --follow: wait between scans",
-               {}, false, 1},
-              {"validate.non.null", FieldType::kBool, "true", false,
-               "Fail when a timestamp or incrementing column is nullable"},
-              {"numeric.mapping", FieldType::kString, "none", false, "How NUMERIC/DECIMAL map",
-               {"none", "best_fit", "best_fit_eager_double", "precision_only"}},
-              {"db.timezone", FieldType::kString, "UTC", false,
-               "Zone of timestamps without time zone (DATETIME, timestamp)"},
-          }},
-      [] { return std::make_unique<JdbcSource>(); });
+ConfigSpec jdbc_source_spec() {
+  return ConfigSpec{
+      "jdbc",
+      ComponentKind::kSource,
+      "Rows of SQL tables or a query: PostgreSQL, MySQL/MariaDB, SQLite (Confluent's JDBC source)",
+      {
+          {"connection.url",
+           FieldType::kString,
+           std::nullopt,
+           true,
+           "jdbc:postgresql://host:port/db, postgresql://..., jdbc:mysql://host:port/db, "
+           "jdbc:mariadb://..., jdbc:sqlite:PATH (may carry credentials: never printed)",
+           {},
+           true},
+          {"connection.user", FieldType::kString, std::nullopt, false, "User; overrides the URL's"},
+          {"connection.password",
+           FieldType::kString,
+           std::nullopt,
+           false,
+           "Password; overrides the URL's",
+           {},
+           true},
+          {"connection.attempts",
+           FieldType::kInt,
+           "3",
+           false,
+           "Connection attempts before failing",
+           {},
+           false,
+           1,
+           1000},
+          {"connection.backoff.ms",
+           FieldType::kInt,
+           "10000",
+           false,
+           "Wait between connection attempts",
+           {},
+           false,
+           0,
+           3600000},
+          {"mode",
+           FieldType::kString,
+           std::nullopt,
+           true,
+           "How rows are found",
+           {"bulk", "incrementing", "timestamp", "timestamp+incrementing"}},
+          {"query", FieldType::kString, std::nullopt, false,
+           "A custom SELECT read instead of tables (the mode's WHERE wraps it)"},
+          {"query.suffix", FieldType::kString, "", false, "Appended to every generated query"},
+          {"table.whitelist", FieldType::kList, "", false, "Tables to read; default: every table"},
+          {"table.blacklist", FieldType::kList, "", false, "Tables not to read"},
+          {"table.types", FieldType::kList, "TABLE", false, "Kinds of tables to list: TABLE, VIEW"},
+          {"topic.prefix", FieldType::kString, std::nullopt, false,
+           "Topic = prefix + table name (query: the prefix; default the pipeline name)"},
+          {"timestamp.column.name", FieldType::kList, "", false,
+           "Timestamp column(s); several are combined with COALESCE"},
+          {"incrementing.column.name", FieldType::kString, "", false,
+           "Strictly increasing integer column"},
+          {"timestamp.delay.interval.ms",
+           FieldType::kInt,
+           "0",
+           false,
+           "Read rows only once they are this old by the database's clock",
+           {},
+           false,
+           0},
+          {"timestamp.initial", FieldType::kInt, std::nullopt, false,
+           "With no committed offset, start after this time (ms since epoch); -1 = now"},
+          {"batch.max.rows",
+           FieldType::kInt,
+           "1000",
+           false,
+           "Rows per batch",
+           {},
+           false,
+           1,
+           10000000},
+          {"poll.interval.ms",
+           FieldType::kInt,
+           "5000",
+           false,
+           "With --follow: wait between scans",
+           {},
+           false,
+           1},
+          {"validate.non.null", FieldType::kBool, "true", false,
+           "Fail when a timestamp or incrementing column is nullable"},
+          {"numeric.mapping",
+           FieldType::kString,
+           "none",
+           false,
+           "How NUMERIC/DECIMAL map",
+           {"none", "best_fit", "best_fit_eager_double", "precision_only"}},
+          {"db.timezone", FieldType::kString, "UTC", false,
+           "Zone of timestamps without time zone (DATETIME, timestamp)"},
+      }};
+}
+
+std::unique_ptr<Source> make_jdbc_source() {
+  return std::make_unique<JdbcSource>();
 }
 
 }  // namespace kpipe

@@ -37,12 +37,14 @@ SchemaPtr numeric_schema(int precision, int scale, NumericMapping mapping, bool 
         if (scale <= 0 && scale >= -84) return integer();
         if (scale > 0) return Schema::primitive(Type::kFloat64, optional);
         break;
-      case NumericMapping::kNone: break;
+      case NumericMapping::kNone:
+        break;
     }
   } else if (mapping == NumericMapping::kBestFitEagerDouble && scale > 0) {
     return Schema::primitive(Type::kFloat64, optional);
   }
-  return Schema::decimal(scale, optional, precision > 0 ? std::optional<int32_t>(precision) : std::nullopt);
+  return Schema::decimal(scale, optional,
+                         precision > 0 ? std::optional<int32_t>(precision) : std::nullopt);
 }
 
 Status numeric_value(const std::string& text, const Schema& schema, Value* out) {
@@ -67,7 +69,8 @@ Status numeric_value(const std::string& text, const Schema& schema, Value* out) 
   }
   // An integer mapping: the text may still carry a ".000" fraction.
   long long v = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || errno == ERANGE) return Status::Runtime("not an integer: '" + text + "'");
+  if (end == text.c_str() || errno == ERANGE)
+    return Status::Runtime("not an integer: '" + text + "'");
   if (*end == '.') {
     for (const char* p = end + 1; *p; ++p)
       if (*p != '0') return Status::Runtime("'" + text + "' is not a whole number");

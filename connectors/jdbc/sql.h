@@ -21,20 +21,20 @@ enum class NumericMapping { kNone, kBestFit, kBestFitEagerDouble, kPrecisionOnly
 
 // Everything a dialect needs to open a connection and map values.
 struct ConnectOptions {
-  std::string url;                     // jdbc:postgresql://..., postgresql://..., jdbc:mysql://...,
-                                       // jdbc:mariadb://..., jdbc:sqlite:PATH
-  std::optional<std::string> user;     // connection.user: overrides the URL's
-  std::optional<std::string> password; // connection.password: overrides the URL's; never printed
-  TimeZone timezone;                   // db.timezone: how zone-less timestamps are read and bound
+  std::string url;                  // jdbc:postgresql://..., postgresql://..., jdbc:mysql://...,
+                                    // jdbc:mariadb://..., jdbc:sqlite:PATH
+  std::optional<std::string> user;  // connection.user: overrides the URL's
+  std::optional<std::string> password;  // connection.password: overrides the URL's; never printed
+  TimeZone timezone;                    // db.timezone: how zone-less timestamps are read and bound
   NumericMapping numeric_mapping = NumericMapping::kNone;
 };
 
 struct Column {
   std::string name;
-  SchemaPtr schema;         // Connect schema: optional when nullable; logical types as value.h
-  std::string type_name;    // the database's type name, lower case (for messages)
+  SchemaPtr schema;       // Connect schema: optional when nullable; logical types as value.h
+  std::string type_name;  // the database's type name, lower case (for messages)
   bool nullable = true;
-  bool zoneless = false;    // a timestamp without time zone (DATETIME, timestamp): db.timezone
+  bool zoneless = false;  // a timestamp without time zone (DATETIME, timestamp): db.timezone
 };
 
 // A value bound into a statement. Timestamps are bound as instants; the dialect writes them in

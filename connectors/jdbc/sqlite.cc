@@ -26,7 +26,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const char* part) {
+  return s.find(part) != std::string::npos;
+}
 
 // Declared type -> Connect schema, after SQLite's affinity rules, refined by common names.
 SchemaPtr schema_for(const std::string& declared, bool optional, NumericMapping mapping) {
@@ -46,7 +48,8 @@ SchemaPtr schema_for(const std::string& declared, bool optional, NumericMapping 
   if (contains(t, "int")) return Schema::primitive(Type::kInt64, optional);
   if (contains(t, "char") || contains(t, "clob") || contains(t, "text"))
     return Schema::primitive(Type::kString, optional);
-  if (contains(t, "blob") || t.empty()) return Schema::primitive(t.empty() ? Type::kString : Type::kBytes, optional);
+  if (contains(t, "blob") || t.empty())
+    return Schema::primitive(t.empty() ? Type::kString : Type::kBytes, optional);
   if (contains(t, "real") || contains(t, "floa") || contains(t, "doub"))
     return Schema::primitive(Type::kFloat64, optional);
   return Schema::primitive(Type::kString, optional);
@@ -66,10 +69,12 @@ class SqliteStream : public RowStream {
       return Status::Ok();
     }
     if (rc != SQLITE_ROW)
-      return Status::Runtime(std::string("sqlite: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_.get())));
+      return Status::Runtime(std::string("sqlite: ") +
+                             sqlite3_errmsg(sqlite3_db_handle(stmt_.get())));
     *has_row = true;
     row->resize(columns_.size());
-    for (size_t i = 0; i < columns_.size(); ++i) KPIPE_RETURN_IF_ERROR(read(static_cast<int>(i), &(*row)[i]));
+    for (size_t i = 0; i < columns_.size(); ++i)
+      KPIPE_RETURN_IF_ERROR(read(static_cast<int>(i), &(*row)[i]));
     return Status::Ok();
   }
 
@@ -116,10 +121,13 @@ class SqliteStream : public RowStream {
         Status st = numeric_value(text(), schema, out);
         return st.ok() ? st : bad(st.message());
       }
-      case Logical::kNone: break;
+      case Logical::kNone:
+        break;
     }
     switch (schema.type) {
-      case Type::kBoolean: *out = Value(sqlite3_column_int64(s, i) != 0); break;
+      case Type::kBoolean:
+        *out = Value(sqlite3_column_int64(s, i) != 0);
+        break;
       case Type::kInt8:
       case Type::kInt16:
       case Type::kInt32:
@@ -128,10 +136,13 @@ class SqliteStream : public RowStream {
         *out = Value(static_cast<int64_t>(sqlite3_column_int64(s, i)));
         break;
       case Type::kFloat32:
-      case Type::kFloat64: *out = Value(sqlite3_column_double(s, i)); break;
+      case Type::kFloat64:
+        *out = Value(sqlite3_column_double(s, i));
+        break;
       case Type::kBytes: {
         const char* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-        *out = Value(Bytes{std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, i)))});
+        *out =
+            Value(Bytes{std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s, i)))});
         break;
       }
       default:
@@ -151,7 +162,8 @@ class SqliteStream : public RowStream {
 
 class SqliteConnection : public Connection {
  public:
-  SqliteConnection(DbPtr db, ConnectOptions options) : db_(std::move(db)), options_(std::move(options)) {}
+  SqliteConnection(DbPtr db, ConnectOptions options)
+      : db_(std::move(db)), options_(std::move(options)) {}
 
   std::string dialect() const override { return "sqlite"; }
   std::string database() const override { return "main"; }
@@ -170,12 +182,14 @@ class SqliteConnection : public Connection {
     std::string kinds;
     for (const auto& t : types) {
       std::string k = lower(t);
-      if (k != "table" && k != "view") return Status::Invalid("table.types: '" + t + "' is not TABLE or VIEW");
+      if (k != "table" && k != "view")
+        return Status::Invalid("table.types: '" + t + "' is not TABLE or VIEW");
       kinds += (kinds.empty() ? "'" : ",'") + k + "'";
     }
     StmtPtr stmt;
     KPIPE_RETURN_IF_ERROR(prepare("SELECT name FROM sqlite_master WHERE type IN (" + kinds +
-                                  ") AND name NOT LIKE 'sqlite_%' ORDER BY name", &stmt));
+                                      ") AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                                  &stmt));
     while (sqlite3_step(stmt.get()) == SQLITE_ROW)
       out->emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
     return Status::Ok();
@@ -183,8 +197,10 @@ class SqliteConnection : public Connection {
 
   Status columns(const std::string& table, std::vector<Column>* out) override {
     StmtPtr stmt;
-    KPIPE_RETURN_IF_ERROR(prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", &stmt));
-    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+    KPIPE_RETURN_IF_ERROR(
+        prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", &stmt));
+    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()),
+                      SQLITE_TRANSIENT);
     out->clear();
     while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
       Column c;
@@ -196,27 +212,31 @@ class SqliteConnection : public Connection {
       c.zoneless = c.schema->logical() == Logical::kTimestamp;
       out->push_back(std::move(c));
     }
-    if (out->empty()) return Status::Invalid("table '" + table + "' does not exist in " + path_hint());
+    if (out->empty())
+      return Status::Invalid("table '" + table + "' does not exist in " + path_hint());
     return Status::Ok();
   }
 
   Status unique_key(const std::string& table, std::vector<std::string>* out) override {
     StmtPtr stmt;
-    KPIPE_RETURN_IF_ERROR(prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", &stmt));
-    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+    KPIPE_RETURN_IF_ERROR(
+        prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", &stmt));
+    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()),
+                      SQLITE_TRANSIENT);
     out->clear();
     while (sqlite3_step(stmt.get()) == SQLITE_ROW)
       out->emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
     if (!out->empty()) return Status::Ok();
     // Else the unique index with the fewest columns, all NOT NULL.
-    KPIPE_RETURN_IF_ERROR(prepare(
-        "SELECT il.name, group_concat(ii.name, char(31)), count(*), min(ti.\"notnull\") "
-        "FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii "
-        "JOIN pragma_table_info(?1) ti ON ti.name = ii.name "
-        "WHERE il.\"unique\" = 1 GROUP BY il.name HAVING min(ti.\"notnull\") = 1 "
-        "ORDER BY count(*), il.name LIMIT 1",
-        &stmt));
-    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
+    KPIPE_RETURN_IF_ERROR(
+        prepare("SELECT il.name, group_concat(ii.name, char(31)), count(*), min(ti.\"notnull\") "
+                "FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii "
+                "JOIN pragma_table_info(?1) ti ON ti.name = ii.name "
+                "WHERE il.\"unique\" = 1 GROUP BY il.name HAVING min(ti.\"notnull\") = 1 "
+                "ORDER BY count(*), il.name LIMIT 1",
+                &stmt));
+    sqlite3_bind_text(stmt.get(), 1, table.c_str(), static_cast<int>(table.size()),
+                      SQLITE_TRANSIENT);
     if (sqlite3_step(stmt.get()) == SQLITE_ROW) {
       std::string names = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 1));
       size_t start = 0;
@@ -253,11 +273,14 @@ class SqliteConnection : public Connection {
       } else if (auto* d = std::get_if<double>(&p)) {
         rc = sqlite3_bind_double(stmt.get(), n, *d);
       } else if (auto* s = std::get_if<std::string>(&p)) {
-        rc = sqlite3_bind_text(stmt.get(), n, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt.get(), n, s->data(), static_cast<int>(s->size()),
+                               SQLITE_TRANSIENT);
       } else {
         // The same millisecond text form timestamp_expr() produces.
-        std::string text = format_timestamp(std::get<TimestampParam>(p).epoch_nanos, options_.timezone, 3);
-        rc = sqlite3_bind_text(stmt.get(), n, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        std::string text =
+            format_timestamp(std::get<TimestampParam>(p).epoch_nanos, options_.timezone, 3);
+        rc = sqlite3_bind_text(stmt.get(), n, text.data(), static_cast<int>(text.size()),
+                               SQLITE_TRANSIENT);
       }
       if (rc != SQLITE_OK) return error("binding parameter " + std::to_string(n));
     }
@@ -279,7 +302,8 @@ class SqliteConnection : public Connection {
  private:
   Status prepare(const std::string& sql, StmtPtr* out) {
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) !=
+        SQLITE_OK) {
       std::string msg = sqlite3_errmsg(db_.get());
       // A missing table or column is the user's configuration, not a runtime failure.
       if (msg.find("no such table") == 0 || msg.find("no such column") == 0)
@@ -292,7 +316,9 @@ class SqliteConnection : public Connection {
   Status error(const std::string& what) const {
     return Status::Runtime("sqlite: " + what + ": " + sqlite3_errmsg(db_.get()));
   }
-  std::string path_hint() const { return "the SQLite database " + options_.url.substr(options_.url.find(':') + 1); }
+  std::string path_hint() const {
+    return "the SQLite database " + options_.url.substr(options_.url.find(':') + 1);
+  }
 
   DbPtr db_;
   ConnectOptions options_;
@@ -310,8 +336,8 @@ Status connect_sqlite(const ConnectOptions& options, std::unique_ptr<Connection>
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK)
-    return Status::Runtime("cannot open the SQLite database '" + path + "': " +
-                           (raw ? sqlite3_errmsg(raw) : "out of memory"));
+    return Status::Runtime("cannot open the SQLite database '" + path +
+                           "': " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   sqlite3_busy_timeout(db.get(), 10000);
   *out = std::make_unique<SqliteConnection>(std::move(db), options);
   return Status::Ok();

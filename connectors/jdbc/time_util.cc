@@ -43,7 +43,9 @@ class ScopedTz {
   std::string old_;
 };
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 bool digits(const std::string& s, size_t pos, size_t n, int64_t* out) {
   if (pos + n > s.size()) return false;

@@ -131,11 +131,14 @@ TEST_CASE("closest key") {
 }
 
 TEST_CASE("a list of mappings (field.mapping)") {
-  const ConfigSpec s{"demo", ComponentKind::kSource, "", {
-      {"field.mapping", FieldType::kObjects, std::nullopt, false, "mapping"}}};
+  const ConfigSpec s{"demo",
+                     ComponentKind::kSource,
+                     "",
+                     {{"field.mapping", FieldType::kObjects, std::nullopt, false, "mapping"}}};
   Config c;
-  REQUIRE(parse_config(s, YAML::Load("field.mapping:\n  - {source: \"cf:id\", target: id, pk: true}\n"
-                                     "  - {source: \"cf:name\", target: name}\n"),
+  REQUIRE(parse_config(s,
+                       YAML::Load("field.mapping:\n  - {source: \"cf:id\", target: id, pk: true}\n"
+                                  "  - {source: \"cf:name\", target: name}\n"),
                        "p.yaml", "source", {}, &c)
               .ok());
   const auto& m = c.objects("field.mapping");
