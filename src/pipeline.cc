@@ -13,6 +13,8 @@
 #include <optional>
 #include <sstream>
 
+#include "errors.h"
+
 namespace kpipe {
 namespace fs = std::filesystem;
 
@@ -200,12 +202,13 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
     return Status::Invalid(path + ": a pipeline file is a mapping with name, source and sink");
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
-    static const std::vector<std::string> top = {"name", "source", "sink", "converter", "offsets"};
+    static const std::vector<std::string> top = {"name",      "source",  "sink",
+                                                 "converter", "offsets", "errors"};
     if (std::find(top.begin(), top.end(), key) == top.end()) {
       std::string near = closest(key, top);
       return Status::Invalid(mark(path, kv.first.Mark()) + ": unknown top-level key '" + key + "'" +
                              (near.empty() ? "" : "; did you mean '" + near + "'?") +
-                             " (expected name, source, converter, sink, offsets)");
+                             " (expected name, source, converter, sink, offsets, errors)");
     }
   }
   KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
@@ -232,6 +235,12 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
       },
       &out->sink));
   KPIPE_RETURN_IF_ERROR(converters(root, path, registry, out));
+
+  if (YAML::Node block = root["errors"]) {
+    KPIPE_RETURN_IF_ERROR(parse_config(errors_spec(), block, path, "errors", {}, &out->errors));
+  } else {
+    KPIPE_RETURN_IF_ERROR(parse_config(errors_spec(), {}, "errors", &out->errors));
+  }
 
   Config offsets;
   if (YAML::Node block = root["offsets"]) {

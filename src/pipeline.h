@@ -26,6 +26,7 @@ struct Pipeline {
   ComponentConfig value_converter;
   std::string offsets_file;               // resolved: YAML offsets.file, else <name>.offsets.json
   int64_t offsets_flush_interval_ms = 0;  // 0 = commit after every batch
+  Config errors;                          // the errors: block (errors.h)
 };
 
 // Reads and validates `path`. Every error names file:line:column and the key.

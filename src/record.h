@@ -37,6 +37,10 @@ struct Record {
   std::shared_ptr<const Json> source_partition;
   Json source_offset;
 
+  // Set by a source for a record it could not parse (a malformed CSV line, bad JSON): the text
+  // says what and where; value_bytes holds the raw input. The runner applies the errors policy.
+  std::optional<std::string> error;
+
   // Serialized forms, filled by the runner's converters for sinks that write bytes
   // (Sink::needs_bytes()). nullopt = null (a null key, a tombstone value).
   std::optional<std::string> key_bytes;

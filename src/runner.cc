@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "errors.h"
 #include "offsets.h"
 
 namespace kpipe {
@@ -39,6 +40,17 @@ class PendingOffsets {
     return out;
   }
   bool empty() const { return entries_.empty(); }
+  // Adds another set's newest offsets, as if its records came after this set's.
+  void merge(PendingOffsets&& other) {
+    for (auto& [partition, offset] : other.entries_) {
+      auto [it, fresh] = index_.try_emplace(partition.get(), entries_.size());
+      if (fresh) {
+        entries_.emplace_back(std::move(partition), std::move(offset));
+      } else {
+        entries_[it->second].second = std::move(offset);
+      }
+    }
+  }
 
  private:
   // Records of one partition share its Json object, so its address identifies the partition;
@@ -89,6 +101,9 @@ class Run {
         OffsetStore::open(offsets_path, pipeline_.name, OffsetStore::Mode::kWrite, &offsets_));
     KPIPE_RETURN_IF_ERROR(make_components());
     KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
+    KPIPE_RETURN_IF_ERROR(ErrorHandler::create(pipeline_.errors, pipeline_.sink.name,
+                                               pipeline_.sink.config, registry_, context_,
+                                               &errors_));
     if (sink_->stores_offsets()) {
       // The sink's offsets were committed with its data: they are what the target holds.
       std::vector<std::pair<Json, Json>> stored;
@@ -132,25 +147,53 @@ class Run {
       batch.clear();
       Status st = source_->poll(&batch);
       if (!st.ok()) return finish_after(st.with_context("source"));
-      read_ += batch.size();
-      if (produces_bytes) {
-        st = deserialize(batch);
-        if (!st.ok()) return finish_after(st);
-      }
-      if (needs_bytes) {
-        st = convert(batch);
-        if (!st.ok()) return finish_after(st);
-      }
+      const size_t polled = batch.size();
+      read_ += polled;
+      // Every record's offset counts once the batch is written, skipped ones included.
+      PendingOffsets batch_offsets;
+      for (const Record& r : batch) batch_offsets.add(r);
+      st = prepare(batch, produces_bytes, needs_bytes);
+      if (!st.ok()) return finish_after(st);
       if (!batch.empty()) {
         KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
         written_ += batch.size();
-        for (const Record& r : batch) pending_.add(r);
       }
+      pending_.merge(std::move(batch_offsets));
       progress_.update(read_, start_);
       if (due_for_commit()) KPIPE_RETURN_IF_ERROR(commit());
-      if (batch.empty() && source_->exhausted() && !context_.follow) break;
+      if (polled == 0 && source_->exhausted() && !context_.follow) break;
     }
     return commit();
+  }
+
+  // Runs the converters over the batch; records that fail (or that the source could not parse)
+  // go to the errors policy and, when tolerated, leave the batch.
+  Status prepare(Batch& batch, bool produces_bytes, bool needs_bytes) {
+    size_t kept = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Record& r = batch[i];
+      std::string stage, error;
+      if (r.error) {
+        stage = "source";
+        error = *r.error;
+      } else if (produces_bytes) {
+        Status st = deserialize(r);
+        if (!st.ok()) stage = "converter (from bytes)", error = st.message();
+      }
+      if (stage.empty() && needs_bytes) {
+        Status st = serialize(r);
+        if (!st.ok()) stage = "converter (to bytes)", error = st.message();
+      }
+      if (!stage.empty()) {
+        KPIPE_RETURN_IF_ERROR(errors_->handle(stage, r, error));
+        ++skipped_;
+        continue;
+      }
+      if (kept != i) batch[kept] = std::move(r);
+      ++kept;
+    }
+    batch.resize(kept);
+    return Status::Ok();
   }
 
   // A failure before the sink saw the failing records: keep what was already written.
@@ -160,37 +203,21 @@ class Run {
     return failure;
   }
 
-  Status convert(Batch& batch) {
-    for (Record& r : batch) {
-      Status st = key_converter_->to_bytes(r.topic, r.key_schema, r.key, &r.key_bytes);
-      if (st.ok())
-        st = value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
-      if (!st.ok()) {
-        std::string where = r.source_partition
-                                ? r.source_partition->dump() + " at " + r.source_offset.dump()
-                                : "topic " + r.topic;
-        return Status::Runtime("converting the record from " + where + ": " + st.message());
-      }
-    }
-    return Status::Ok();
+  Status serialize(Record& r) {
+    KPIPE_RETURN_IF_ERROR(key_converter_->to_bytes(r.topic, r.key_schema, r.key, &r.key_bytes));
+    return value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
   }
 
-  Status deserialize(Batch& batch) {
+  Status deserialize(Record& r) {
     SchemaAndValue key, value;
-    for (Record& r : batch) {
-      Status st = key_converter_->from_bytes(r.topic, r.key_bytes, &key);
-      if (st.ok()) st = value_converter_->from_bytes(r.topic, r.value_bytes, &value);
-      if (!st.ok()) {
-        std::string where = r.source_partition
-                                ? r.source_partition->dump() + " at " + r.source_offset.dump()
-                                : "topic " + r.topic;
-        return Status::Runtime("reading the record from " + where + ": " + st.message());
-      }
-      r.key_schema = std::move(key.schema);
-      r.key = std::move(key.value);
-      r.value_schema = std::move(value.schema);
-      r.value = std::move(value.value);
-    }
+    KPIPE_RETURN_IF_ERROR(
+        key_converter_->from_bytes(r.topic, r.key_bytes, &key).with_context("key"));
+    KPIPE_RETURN_IF_ERROR(
+        value_converter_->from_bytes(r.topic, r.value_bytes, &value).with_context("value"));
+    r.key_schema = std::move(key.schema);
+    r.key = std::move(key.value);
+    r.value_schema = std::move(value.schema);
+    r.value = std::move(value.value);
     return Status::Ok();
   }
 
@@ -207,6 +234,7 @@ class Run {
     if (!updates.empty() && sink_->stores_offsets())
       KPIPE_RETURN_IF_ERROR(
           sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
+    KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
     last_commit_ = Clock::now();
     if (updates.empty()) return Status::Ok();
@@ -241,6 +269,7 @@ class Run {
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<Converter> key_converter_, value_converter_;
   PendingOffsets pending_;
+  std::unique_ptr<ErrorHandler> errors_;
   Clock::time_point start_, last_commit_;
   uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0;
   std::unordered_map<std::string, bool> committed_partitions_;
