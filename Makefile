@@ -31,7 +31,7 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 bench: build
-	@bash scripts/bench/run.sh $(BUILD)/kpipe
+	@/usr/bin/python3 scripts/bench/run.py $(BUILD)/kpipe
 
 clean:
 	rm -rf build build-sanitize
