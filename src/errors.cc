@@ -36,6 +36,9 @@ const ConfigSpec& errors_spec() {
 }
 
 std::string describe_position(const Record& r) {
+  if (r.kafka_offset && r.partition)
+    return "topic '" + r.topic + "' partition " + std::to_string(*r.partition) + " offset " +
+           std::to_string(*r.kafka_offset);
   if (r.source_partition) return r.source_partition->dump() + " at " + r.source_offset.dump();
   return "topic '" + r.topic + "'";
 }

@@ -36,6 +36,9 @@ struct Record {
   // Source position. The partition object is shared by every record of one source partition.
   std::shared_ptr<const Json> source_partition;
   Json source_offset;
+  // Kafka sources: the message's own offset (Connect's SinkRecord.kafkaOffset(), the
+  // __connect_offset of pk.mode kafka); source_offset holds the next offset to read.
+  std::optional<int64_t> kafka_offset;
 
   // Set by a source for a record it could not parse (a malformed CSV line, bad JSON): the text
   // says what and where; value_bytes holds the raw input. The runner applies the errors policy.

@@ -2,6 +2,20 @@
 // {"position": <bytes after the line>} (bytes, unlike Connect's characters, so non-ASCII input
 // resumes at the right place). Lines end at \n, \r\n or \r.
 //
+// `format` chooses what a record is:
+//   lines  one STRING record per line (Connect's FileStreamSource).
+//   jsonl  one JSON value per line, read by the json converter: a line that is an envelope
+//          {"schema":..,"payload":..} keeps its schema, any other value is schemaless. Blank lines
+//          are skipped.
+//   csv    one struct per CSV record (csv.h); the header row names the fields, `csv.schema` types
+//          them (otherwise optional strings). A record may span lines: its offset is the position
+//          after its last line. Position 0 means "before the header"; on resume the header is
+//          read again from the start of the file. As in PostgreSQL's COPY ... CSV, an unquoted
+//          empty field is null and a quoted one ("") an empty string.
+// A malformed record (bad JSON, an unclosed quote, a wrong field count, a value that does not
+// parse as its column's type) fails the run naming file and line; the records before it are
+// handed over first, so the committed offset ends right before it.
+//
 // Default mode reads to the end and emits a last line without newline. --follow emits a line only
 // once its end arrived and follows the file like `tail -F`: truncation and replacement (a new
 // inode at the path) are logged and read from the start; a missing file is waited for.
@@ -14,12 +28,17 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 
+#include "connectors/file/csv.h"
 #include "connectors/file/file.h"
+#include "converters.h"
 
 namespace kpipe {
 namespace {
+
+enum class Format { kLines, kJsonl, kCsv };
 
 class FileSource : public Source {
  public:
@@ -32,6 +51,7 @@ class FileSource : public Source {
     batch_size_ = static_cast<size_t>(config.integer("batch.size"));
     poll_interval_ms_ = config.integer("poll.interval.ms");
     buffer_.resize(static_cast<size_t>(config.integer("buffer.bytes")));
+    KPIPE_RETURN_IF_ERROR(configure_format(config));
     if (!config.has("file")) {
       fd_ = STDIN_FILENO;  // stdin has no position to resume from: no source partition
       return Status::Ok();
@@ -54,12 +74,25 @@ class FileSource : public Source {
   }
 
   Status poll(Batch* batch) override {
-    while (batch->size() < batch_size_) {
-      if (!take_line(batch)) {
-        if (eof_) break;
+    if (!failure_.ok()) return failure_;
+    if (needs_header_lookup_ && fd_ >= 0) KPIPE_RETURN_IF_ERROR(read_header_ahead());
+    if (needs_header_lookup_) {  // no complete header yet
+      if (!context_->follow) {
+        exhausted_ = true;
+      } else {
+        KPIPE_RETURN_IF_ERROR(check_rotation());
+        wait();
+      }
+      return Status::Ok();
+    }
+    while (batch->size() < batch_size_ && failure_.ok()) {
+      if (!take_record(batch)) {
+        if (eof_ || !failure_.ok()) break;
         KPIPE_RETURN_IF_ERROR(fill());
       }
     }
+    // Hand over the records before a malformed one; the failure comes with the next poll.
+    if (!failure_.ok()) return batch->empty() ? failure_ : Status::Ok();
     if (!batch->empty() || !eof_) return Status::Ok();
     if (!context_->follow) {
       exhausted_ = true;
@@ -97,10 +130,56 @@ class FileSource : public Source {
           path_, st.st_size, position_);
       position_ = 0;
     }
+    // A CSV file read from the start meets its header first; one resumed mid-file reads it
+    // ahead (read_header_ahead) before the records.
+    header_read_ = false;
+    needs_header_lookup_ = format_ == Format::kCsv && position_ > 0;
+    return seek(position_);
+  }
+
+  Status seek(uint64_t position) {
+    position_ = position;
     if (::lseek(fd_, static_cast<off_t>(position_), SEEK_SET) < 0)
       return Status::Runtime("cannot seek in " + path_ + ": " + std::strerror(errno));
     begin_ = end_ = 0;
     eof_ = false;
+    return Status::Ok();
+  }
+
+  Status configure_format(const Config& config) {
+    const std::string& format = config.str("format");
+    format_ = format == "jsonl" ? Format::kJsonl : format == "csv" ? Format::kCsv : Format::kLines;
+    for (const char* key : {"csv.delimiter", "csv.quote", "csv.schema"})
+      if (config.user_set(key) && format_ != Format::kCsv)
+        return config.invalid(key, "applies to format: csv only");
+    if (format_ == Format::kJsonl) {
+      // The json converter itself, not a copy of its parsing: with schemas for envelope lines,
+      // without for the rest.
+      for (bool schemas : {true, false}) {
+        Config cc;
+        KPIPE_RETURN_IF_ERROR(parse_config(json_converter_spec(),
+                                           {{"schemas.enable", schemas ? "true" : "false"}},
+                                           "source.jsonl", &cc));
+        auto& converter = schemas ? enveloped_ : plain_;
+        converter = make_json_converter();
+        KPIPE_RETURN_IF_ERROR(converter->configure(cc, false));
+      }
+    }
+    if (format_ == Format::kCsv) {
+      for (const char* key : {"csv.delimiter", "csv.quote"}) {
+        const std::string& v = config.str(key);
+        if (v.size() != 1 || v[0] == '\n' || v[0] == '\r')
+          return config.invalid(key, "must be one character (not a line break)");
+      }
+      csv_.delimiter = config.str("csv.delimiter")[0];
+      csv_.quote = config.str("csv.quote")[0];
+      if (csv_.delimiter == csv_.quote)
+        return config.invalid("csv.quote", "must differ from csv.delimiter");
+      if (config.has("csv.schema")) {
+        Status st = parse_csv_schema(config.str("csv.schema"), &columns_);
+        if (!st.ok()) return config.invalid("csv.schema", st.message());
+      }
+    }
     return Status::Ok();
   }
 
@@ -153,8 +232,9 @@ class FileSource : public Source {
     return Status::Ok();
   }
 
-  // Moves one complete line from the buffer into the batch; false when none is complete.
-  bool take_line(Batch* batch) {
+  // The next complete line in the buffer: its text and its length with the line end. False when
+  // none is complete.
+  bool next_line(std::string_view* line, size_t* consumed) const {
     const char* data = buffer_.data();
     size_t i = begin_;
     for (; i < end_; ++i)
@@ -169,17 +249,234 @@ class FileSource : public Source {
     } else {
       return false;
     }
-    emit(batch, std::string(data + begin_, i - begin_), next - begin_);
-    begin_ = next;
+    *line = std::string_view(data + begin_, i - begin_);
+    *consumed = next - begin_;
     return true;
   }
 
-  void emit(Batch* batch, std::string line, size_t consumed) {
+  // Moves one complete record from the buffer into the batch; false when none is complete (or
+  // the next one is malformed: failure_ is set).
+  bool take_record(Batch* batch) {
+    if (format_ == Format::kCsv) return take_csv(batch);
+    std::string_view line;
+    size_t consumed = 0;
+    if (!next_line(&line, &consumed)) return false;
+    if (format_ == Format::kLines) {
+      emit(batch, Schema::primitive(Type::kString), std::string(line), consumed);
+    } else if (!take_json(batch, line, consumed)) {
+      return false;
+    }
+    begin_ += consumed;
+    return true;
+  }
+
+  bool take_json(Batch* batch, std::string_view line, size_t consumed) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
+      position_ += consumed;  // a blank line: no record
+      ++lines_;
+      return true;
+    }
+    line_bytes_.emplace().assign(line.data(), line.size());
+    // An envelope is an object with exactly "schema" and "payload"; the text test is cheap and
+    // the converter decides.
+    const size_t first = line.find_first_not_of(" \t");
+    const bool maybe_envelope = line[first] == '{' &&
+                                line.find("\"schema\"") != std::string_view::npos &&
+                                line.find("\"payload\"") != std::string_view::npos;
+    SchemaAndValue out;
+    Status st;
+    if (maybe_envelope) {
+      st = enveloped_->from_bytes(topic_, line_bytes_, &out);
+      if (!st.ok()) {
+        // Not an envelope after all (more fields, escaped names)? Then it is a plain value; but
+        // an envelope whose schema or payload is wrong stays an error.
+        SchemaAndValue plain;
+        Status plain_st = plain_->from_bytes(topic_, line_bytes_, &plain);
+        if (plain_st.ok() && !is_envelope_shape(plain.value)) {
+          st = Status::Ok();
+          out = std::move(plain);
+        }
+      }
+    } else {
+      st = plain_->from_bytes(topic_, line_bytes_, &out);
+    }
+    if (!st.ok()) {
+      fail(position_, 0, st.message());
+      return false;
+    }
+    emit(batch, std::move(out.schema), std::move(out.value), consumed);
+    return true;
+  }
+
+  static bool is_envelope_shape(const Value& v) {
+    if (!v.is<Map>()) return false;
+    const Map& m = v.as<Map>();
+    if (m.keys.size() != 2) return false;
+    for (const Value& k : m.keys)
+      if (!k.is<std::string>() ||
+          (k.as<std::string>() != "schema" && k.as<std::string>() != "payload"))
+        return false;
+    return true;
+  }
+
+  bool take_csv(Batch* batch) {
+    const bool at_end = eof_ && !context_->follow;
+    CsvResult res = parse_csv_record(std::string_view(buffer_.data() + begin_, end_ - begin_),
+                                     at_end, csv_, &fields_, &quoted_);
+    if (res.kind == CsvParse::kNeedMore) return false;
+    if (res.kind == CsvParse::kError) {
+      fail(position_, res.lines, res.error);
+      return false;
+    }
+    if (fields_.empty()) {  // a blank line
+      advance(res);
+      return true;
+    }
+    if (!header_read_) {
+      Status st = build_schema();
+      if (!st.ok()) {
+        fail(position_, 0, st.message());
+        return false;
+      }
+      advance(res);
+      return true;
+    }
+    if (fields_.size() != record_columns_.size()) {
+      fail(position_, 0,
+           "expected " + std::to_string(record_columns_.size()) +
+               " fields as in the header, found " + std::to_string(fields_.size()));
+      return false;
+    }
+    Struct value;
+    value.fields.resize(fields_.size());
+    std::string problem;
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      const CsvColumn& column = record_columns_[i];
+      if (fields_[i].empty() && quoted_[i] && column.schema->type == Type::kString) {
+        value.fields[i] = Value(std::string());
+      } else if (!csv_field_value(column, std::move(fields_[i]), &value.fields[i], &problem)) {
+        fail(position_, 0, "column '" + column.name + "': " + problem);
+        return false;
+      }
+    }
+    const uint64_t consumed = res.consumed;
+    lines_ += res.lines;
+    emit(batch, record_schema_, Value(std::move(value)), consumed);
+    begin_ += consumed;
+    return true;
+  }
+
+  void advance(const CsvResult& res) {
+    position_ += res.consumed;
+    begin_ += res.consumed;
+    lines_ += res.lines;
+  }
+
+  // The header row (in fields_): one struct field per column, typed by csv.schema where it names
+  // the column. Built once per file.
+  Status build_schema() {
+    StructBuilder builder;
+    record_columns_.clear();
+    for (const std::string& name : fields_) {
+      for (const CsvColumn& c : record_columns_)
+        if (c.name == name) return Status::Runtime("the header names column '" + name + "' twice");
+      CsvColumn column{name, Schema::primitive(Type::kString, true), 0};
+      for (const CsvColumn& typed : columns_)
+        if (typed.name == name) column = typed;
+      builder.field(name, column.schema);
+      record_columns_.push_back(std::move(column));
+    }
+    for (const CsvColumn& typed : columns_) {
+      bool found = false;
+      for (const CsvColumn& c : record_columns_) found = found || c.name == typed.name;
+      if (!found)
+        return Status::Runtime("csv.schema names column '" + typed.name +
+                               "', which the header does not have");
+    }
+    record_schema_ = builder.build();
+    header_read_ = true;
+    return Status::Ok();
+  }
+
+  // Resuming mid-file: reads the header from the start of the file, then goes back to
+  // position_ (or to the first record when position_ is inside the header).
+  Status read_header_ahead() {
+    std::string head;
+    uint64_t header_start = 0;
+    CsvResult res;
+    std::vector<char> chunk(64 * 1024);
+    bool at_end = false;
+    while (!at_end) {
+      ssize_t n;
+      do {
+        n = ::pread(fd_, chunk.data(), chunk.size(), static_cast<off_t>(head.size()));
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) return Status::Runtime("reading " + path_ + ": " + std::strerror(errno));
+      at_end = n == 0;
+      head.append(chunk.data(), static_cast<size_t>(n));
+      res = parse_csv_record(head, at_end && !context_->follow, csv_, &fields_, &quoted_);
+      while (res.kind == CsvParse::kRecord && fields_.empty()) {  // blank lines before it
+        head.erase(0, res.consumed);
+        header_start += res.consumed;
+        res = parse_csv_record(head, at_end && !context_->follow, csv_, &fields_, &quoted_);
+      }
+      if (res.kind != CsvParse::kNeedMore) break;
+    }
+    if (res.kind == CsvParse::kError) return failure(header_start, res.lines, res.error);
+    if (res.kind == CsvParse::kNeedMore) return Status::Ok();  // no complete header yet
+    KPIPE_RETURN_IF_ERROR(build_schema().with_context(path_));
+    needs_header_lookup_ = false;
+    const uint64_t header_end = header_start + res.consumed;
+    if (position_ < header_end) return seek(header_end);
+    return Status::Ok();
+  }
+
+  // The failure of the record at byte `record_start`, `extra_lines` lines into it.
+  Status failure(uint64_t record_start, size_t extra_lines, const std::string& message) const {
+    return Status::Runtime((path_.empty() ? std::string("stdin") : path_) + ":" +
+                           std::to_string(line_at(record_start) + extra_lines) + ": " + message);
+  }
+  void fail(uint64_t record_start, size_t extra_lines, const std::string& message) {
+    failure_ = failure(record_start, extra_lines, message);
+  }
+
+  // The 1-based line number at byte `position`: counted from the file only when an error needs
+  // it (a resumed run has not seen the lines before its start); stdin counts as it reads.
+  uint64_t line_at(uint64_t position) const {
+    if (path_.empty()) return lines_ + 1;
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    uint64_t lines = 1, done = 0;
+    bool after_cr = false;
+    char buf[65536];
+    while (done < position) {
+      ssize_t n = ::pread(fd, buf, std::min<uint64_t>(sizeof buf, position - done),
+                          static_cast<off_t>(done));
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] == '\n') {
+          if (!after_cr) ++lines;
+          after_cr = false;
+        } else if (buf[i] == '\r') {
+          ++lines;
+          after_cr = true;
+        } else {
+          after_cr = false;
+        }
+      }
+      done += static_cast<uint64_t>(n);
+    }
+    ::close(fd);
+    return lines;
+  }
+
+  void emit(Batch* batch, SchemaPtr schema, Value value, size_t consumed) {
     position_ += consumed;
+    if (format_ != Format::kCsv) ++lines_;
     Record& r = batch->emplace_back();
     r.topic = topic_;
-    r.value_schema = Schema::primitive(Type::kString);
-    r.value = std::move(line);
+    r.value_schema = std::move(schema);
+    r.value = std::move(value);
     if (partition_) {
       r.source_partition = partition_;
       r.source_offset = Json{{"position", position_}};
@@ -198,6 +495,22 @@ class FileSource : public Source {
   size_t begin_ = 0, end_ = 0;  // unconsumed bytes in buffer_
   bool eof_ = false;
   bool exhausted_ = false;
+
+  Format format_ = Format::kLines;
+  uint64_t lines_ = 0;  // line ends consumed (stdin's line numbers)
+  Status failure_;      // a malformed record: returned once the records before it are handed over
+  // jsonl
+  std::unique_ptr<Converter> enveloped_, plain_;
+  std::optional<std::string> line_bytes_;
+  // csv
+  CsvFormat csv_;
+  std::vector<CsvColumn> columns_;         // csv.schema
+  std::vector<CsvColumn> record_columns_;  // the header's columns, typed
+  SchemaPtr record_schema_;
+  bool header_read_ = false;
+  bool needs_header_lookup_ = false;
+  std::vector<std::string> fields_;
+  std::vector<char> quoted_;
 };
 
 }  // namespace
@@ -238,6 +551,21 @@ ConfigSpec file_source_spec() {
            false,
            4096,
            1 << 30},
+          {"format",
+           FieldType::kString,
+           "lines",
+           false,
+           "What a record is: lines (one STRING per line), jsonl (one JSON value per line; an "
+           "envelope {\"schema\":..,\"payload\":..} keeps its schema) or csv (one struct per "
+           "row, fields named by the header row)",
+           {"lines", "jsonl", "csv"}},
+          {"csv.delimiter", FieldType::kString, ",", false, "format csv: the field separator"},
+          {"csv.quote", FieldType::kString, "\"", false,
+           "format csv: the quote character (RFC 4180: doubled inside a quoted field)"},
+          {"csv.schema", FieldType::kString, std::nullopt, false,
+           "format csv: column types, e.g. id:int64,name:string,amount:decimal(10,2),at:timestamp "
+           "(int8..int64, float32, float64, boolean, string, decimal(p,s), date, time, "
+           "timestamp); unlisted columns are optional strings. An unquoted empty field is null"},
       }};
 }
 

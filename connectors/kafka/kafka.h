@@ -1,5 +1,5 @@
-// The Kafka connectors: the `kafka` sink (a librdkafka producer) and `kpipe mock-kafka`, a
-// librdkafka mock cluster for tests and laptops.
+// The Kafka connectors: the `kafka` source (a librdkafka consumer), the `kafka` sink (a
+// librdkafka producer) and `kpipe mock-kafka`, a librdkafka mock cluster for tests and laptops.
 #pragma once
 
 #include <string>

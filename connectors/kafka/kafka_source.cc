@@ -1,0 +1,472 @@
+#include "connectors/kafka/kafka_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace kpipe {
+
+namespace {
+
+// How long one poll() waits for the first message: the runner checks for SIGINT/SIGTERM between
+// polls, and must see one within 100 ms.
+constexpr int kPollWaitMs = 100;
+// How long a watermark query at assignment may take.
+constexpr int kWatermarkTimeoutMs = 10000;
+// Default mode gives up when no partitions were assigned this long after the group's session
+// timeout (a rejoining member may have to wait for that): unreachable brokers would otherwise
+// keep a cron run waiting forever.
+constexpr int64_t kFirstAssignmentGraceMs = 60000;
+
+// Consumer settings kpipe prefers over librdkafka's defaults; a passthrough key overrides each.
+// Connect's sink consumers: no auto commit (offsets are committed after the sink's flush),
+// earliest. Offsets are stored explicitly with rd_kafka_commit(list), so the automatic store is
+// off. session.timeout.ms: Kafka's pre-3.0 default; a member killed without leaving the group
+// holds its partitions this long.
+KafkaProperties consumer_defaults() {
+  return {
+      {"client.id", "kpipe"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"session.timeout.ms", "10000"},
+  };
+}
+
+int64_t parse_int(const std::string& text, int64_t fallback) {
+  char* end = nullptr;
+  long long n = std::strtoll(text.c_str(), &end, 10);
+  return (text.empty() || *end != '\0') ? fallback : n;
+}
+
+std::string where(const std::string& topic, int32_t partition) {
+  return "topic '" + topic + "' partition " + std::to_string(partition);
+}
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+}  // namespace
+
+ConfigSpec kafka_source_spec() {
+  ConfigSpec spec;
+  spec.name = "kafka";
+  spec.kind = ComponentKind::kSource;
+  spec.summary =
+      "Consumes Kafka topics with librdkafka in a consumer group (what a Connect sink task reads)";
+  FieldSpec servers;
+  servers.name = "bootstrap.servers";
+  servers.required = true;
+  servers.description = "Brokers to connect to, host:port[,host:port...]";
+  FieldSpec topics;
+  topics.name = "topics";
+  topics.type = FieldType::kList;
+  topics.description = "Topics to consume (a list or a comma list); or use topics.regex";
+  FieldSpec regex;
+  regex.name = "topics.regex";
+  regex.description =
+      "Consume every topic matching this regular expression (librdkafka's ^ subscription; a "
+      "leading ^ is added when missing)";
+  FieldSpec group;
+  group.name = "group.id";
+  group.description =
+      "Consumer group; its committed offsets mirror the offsets file. Default: kpipe-<pipeline "
+      "name>";
+  FieldSpec batch;
+  batch.name = "batch.size";
+  batch.type = FieldType::kInt;
+  batch.default_value = "2000";
+  batch.description = "Maximum records per batch";
+  batch.min = 1;
+  batch.max = 1000000;
+  spec.fields = {servers, topics, regex, group, batch};
+  spec.passthrough = true;
+  spec.passthrough_description =
+      "a librdkafka consumer property, passed as written (security.protocol, ssl.*, sasl.*, "
+      "fetch.*, partition.assignment.strategy, ...). kpipe's defaults: enable.auto.commit=false, "
+      "enable.auto.offset.store=false, auto.offset.reset=earliest (where a partition without an "
+      "entry in the offsets file starts), session.timeout.ms=10000";
+  return spec;
+}
+
+KafkaSource::~KafkaSource() {
+  close();
+}
+
+Status KafkaSource::open(const Config& config, const RunContext& context,
+                         const OffsetReader& offsets) {
+  context_ = &context;
+  offsets_ = &offsets;
+  opened_at_ = std::chrono::steady_clock::now();
+  bootstrap_ = config.str("bootstrap.servers");
+  if (bootstrap_.empty()) return config.invalid("bootstrap.servers", "must not be empty");
+  batch_size_ = static_cast<size_t>(config.integer("batch.size"));
+
+  std::vector<std::string> subscription;
+  const bool has_topics = config.has("topics") && !config.list("topics").empty();
+  const bool has_regex = config.has("topics.regex");
+  if (has_topics && has_regex)
+    return config.invalid("topics.regex", "set either topics or topics.regex, not both");
+  if (!has_topics && !has_regex)
+    return config.invalid("topics", "set topics (a list) or topics.regex");
+  if (has_topics) {
+    subscription = config.list("topics");
+    for (const std::string& t : subscription)
+      if (t.empty() || t[0] == '^')
+        return config.invalid("topics", "'" + t + "' is not a topic name (use topics.regex)");
+  } else {
+    std::string regex = config.str("topics.regex");
+    if (regex.empty()) return config.invalid("topics.regex", "must not be empty");
+    if (regex[0] != '^') regex.insert(0, 1, '^');
+    subscription.push_back(regex);
+  }
+  group_id_ = config.has("group.id") ? config.str("group.id") : "kpipe-" + context.pipeline_name;
+  if (group_id_.empty()) return config.invalid("group.id", "must not be empty");
+
+  KafkaConf conf;
+  KPIPE_RETURN_IF_ERROR(build_kafka_conf(config, consumer_defaults(), &conf));
+  Status st = kafka_conf_set(conf.get(), "bootstrap.servers", bootstrap_);
+  if (!st.ok()) return config.invalid("bootstrap.servers", st.message());
+  st = kafka_conf_set(conf.get(), "group.id", group_id_);
+  if (!st.ok()) return config.invalid("group.id", st.message());
+  // Default mode ends each partition at its end offset; an empty partition (or one already read
+  // to its end) is known to be done only through this event.
+  KPIPE_RETURN_IF_ERROR(kafka_conf_set(conf.get(), "enable.partition.eof", "true"));
+  // Read back rather than parse the passthrough: librdkafka resolves aliases and defaults.
+  const std::string reset = kafka_conf_get(conf.get(), "auto.offset.reset");
+  if (reset == "smallest" || reset == "earliest" || reset == "beginning") {
+    reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;
+  } else if (reset == "largest" || reset == "latest" || reset == "end") {
+    reset_offset_ = RD_KAFKA_OFFSET_END;
+  } else {
+    reset_offset_ = RD_KAFKA_OFFSET_INVALID;  // "error": librdkafka reports it
+  }
+  const int64_t session_timeout_ms =
+      parse_int(kafka_conf_get(conf.get(), "session.timeout.ms"), 45000);
+  first_assignment_deadline_ =
+      opened_at_ + std::chrono::milliseconds(session_timeout_ms + kFirstAssignmentGraceMs);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::on_rebalance);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::on_error);
+
+  char errstr[512];
+  consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
+  if (!consumer_) {
+    std::string message = errstr;
+    for (const auto& [key, value] : config.passthrough)
+      message = redact_kafka_value(key, value, message);
+    return Status::Invalid("creating the Kafka consumer: " + message);
+  }
+  conf.release();  // rd_kafka_new() took ownership
+  // Messages of every partition arrive on the consumer queue, served by rd_kafka_consumer_poll().
+  rd_kafka_poll_set_consumer(consumer_.get());
+
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(subscription.size())));
+  for (const std::string& t : subscription)
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return config.invalid(has_topics ? "topics" : "topics.regex",
+                          std::string("cannot subscribe: ") + rd_kafka_err2str(err));
+  std::string shown;
+  for (const std::string& t : subscription) shown += (shown.empty() ? "" : ", ") + t;
+  spdlog::info("kafka source: consuming {} from {} as group '{}'{}", shown, bootstrap_, group_id_,
+               context.follow ? "" : " up to the end offsets as of the assignment");
+  return Status::Ok();
+}
+
+KafkaSource::PartitionState& KafkaSource::state(const std::string& topic, int32_t partition) {
+  auto [it, fresh] = partitions_.try_emplace(PartitionKey{topic, partition});
+  if (fresh) {
+    it->second.topic = topic;
+    it->second.source_partition =
+        std::make_shared<const Json>(Json{{"kafka_topic", topic}, {"kafka_partition", partition}});
+  }
+  return it->second;
+}
+
+void KafkaSource::assign(rd_kafka_topic_partition_list_t* partitions) {
+  last_rkt_ = nullptr;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    PartitionState& s = state(tp.topic, tp.partition);
+    s.assigned = true;
+    s.done = false;
+    s.end = -1;
+    // The offsets file is the authority; without an entry, auto.offset.reset decides (not the
+    // group's committed offset, so that `kpipe offsets reset` rewinds).
+    tp.offset = reset_offset_;
+    std::string from = "auto.offset.reset";
+    if (auto committed = offsets_->offset(*s.source_partition)) {
+      const Json* n = committed->is_object() && committed->contains("kafka_offset")
+                          ? &(*committed)["kafka_offset"]
+                          : nullptr;
+      if (!n || !n->is_number_integer() || n->get<int64_t>() < 0) {
+        callback_error_ = Status::Runtime("the offsets file holds no valid kafka_offset for " +
+                                          where(tp.topic, tp.partition) + ": " + committed->dump());
+      } else {
+        tp.offset = n->get<int64_t>();
+        from = "the offsets file";
+      }
+    }
+    if (!context_->follow) {
+      int64_t low = 0, high = 0;
+      rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+          consumer_.get(), tp.topic, tp.partition, &low, &high, kWatermarkTimeoutMs);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        callback_error_ =
+            Status::Runtime("cannot read the end offset of " + where(tp.topic, tp.partition) +
+                            ": " + rd_kafka_err2str(err));
+      }
+      s.end = high;
+      // Already at (or past) the end: nothing to read, no need to wait for the EOF event.
+      if (tp.offset >= 0 && tp.offset >= high) s.done = true;
+    }
+    spdlog::info("kafka source: assigned {} from offset {} ({}){}", where(tp.topic, tp.partition),
+                 tp.offset >= 0 ? std::to_string(tp.offset) : std::string("-"), from,
+                 s.end >= 0 ? ", end offset " + std::to_string(s.end) : std::string());
+  }
+  assigned_once_ = true;
+}
+
+void KafkaSource::revoke(rd_kafka_topic_partition_list_t* partitions) {
+  last_rkt_ = nullptr;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    auto it =
+        partitions_.find(PartitionKey{partitions->elems[i].topic, partitions->elems[i].partition});
+    if (it != partitions_.end()) it->second.assigned = false;
+  }
+}
+
+void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  rd_kafka_error_t* error = nullptr;
+  rd_kafka_resp_err_t assign_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->assign(partitions);
+    if (cooperative) {
+      error = rd_kafka_incremental_assign(rk, partitions);
+    } else {
+      assign_err = rd_kafka_assign(rk, partitions);
+    }
+  } else {
+    self->revoke(partitions);
+    if (cooperative) {
+      error = rd_kafka_incremental_unassign(rk, partitions);
+    } else {
+      assign_err = rd_kafka_assign(rk, nullptr);
+    }
+  }
+  if (error) {
+    self->callback_error_ = Status::Runtime(std::string("partition assignment failed: ") +
+                                            rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  } else if (assign_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    self->callback_error_ = Status::Runtime(std::string("partition assignment failed: ") +
+                                            rd_kafka_err2str(assign_err));
+  }
+  // Partitions already at their end in default mode: stop fetching them.
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && !self->context_->follow) {
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = partitions->elems[i];
+      PartitionState& s = self->state(tp.topic, tp.partition);
+      if (s.done) self->pause(tp.topic, tp.partition);
+    }
+  }
+}
+
+void KafkaSource::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char fatal[512];
+    rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    self->callback_error_ = Status::Runtime(std::string("Kafka consumer failed: ") +
+                                            rd_kafka_err2name(cause) + ": " + fatal);
+    return;
+  }
+  // librdkafka retries everything else itself; the log callback has shown it as a warning.
+  self->last_client_error_ = reason;
+}
+
+void KafkaSource::pause(const std::string& topic, int32_t partition) {
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  rd_kafka_pause_partitions(consumer_.get(), list.get());
+}
+
+KafkaSource::PartitionState& KafkaSource::state_of(const rd_kafka_message_t* message) {
+  if (message->rkt != last_rkt_ || message->partition != last_partition_) {
+    last_state_ = &state(rd_kafka_topic_name(message->rkt), message->partition);
+    last_rkt_ = message->rkt;
+    last_partition_ = message->partition;
+  }
+  return *last_state_;
+}
+
+Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (!context_->follow && m->rkt) {
+      PartitionState& s = state_of(m);
+      if (s.assigned && !s.done) {
+        s.done = true;
+        pause(s.topic, m->partition);
+      }
+    }
+    return Status::Ok();
+  }
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string what = m->rkt ? where(rd_kafka_topic_name(m->rkt), m->partition) + ": " : "";
+    what += rd_kafka_message_errstr(m);
+    const bool permanent = m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                           m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+                           m->err == RD_KAFKA_RESP_ERR__FATAL;
+    // --follow waits for a topic to appear; a one-shot run names the mistake.
+    if (permanent && !(context_->follow && m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART))
+      return Status::Runtime("Kafka consumer: " + what);
+    spdlog::warn("kafka source: {}", what);
+    return Status::Ok();
+  }
+  PartitionState& s = state_of(m);
+  if (!context_->follow) {
+    if (s.done || (s.end >= 0 && m->offset >= s.end)) {
+      // Prefetched past the end offset: not part of this run (the next one reads it).
+      if (!s.done) {
+        s.done = true;
+        pause(s.topic, m->partition);
+      }
+      return Status::Ok();
+    }
+  }
+  Record& r = batch->emplace_back();
+  r.topic = s.topic;
+  r.partition = m->partition;
+  if (m->key) r.key_bytes.emplace(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload) r.value_bytes.emplace(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const int64_t ts = rd_kafka_message_timestamp(m, &ts_type);
+  if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts >= 0) r.timestamp_ms = ts;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
+    const size_t count = rd_kafka_header_cnt(headers);
+    r.headers.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      if (rd_kafka_header_get_all(headers, i, &name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        break;
+      Header& h = r.headers.emplace_back();
+      h.key = name;
+      if (value) h.value.emplace(static_cast<const char*>(value), size);
+    }
+  }
+  r.source_partition = s.source_partition;
+  // The next offset to consume (Kafka's committed offset, KIP-875's sink offset).
+  r.source_offset = Json{{"kafka_offset", m->offset + 1}};
+  r.kafka_offset = m->offset;
+  if (!context_->follow && s.end >= 0 && m->offset + 1 >= s.end) {
+    s.done = true;
+    pause(s.topic, m->partition);
+  }
+  return Status::Ok();
+}
+
+bool KafkaSource::all_done() const {
+  for (const auto& entry : partitions_)
+    if (entry.second.assigned && !entry.second.done) return false;
+  return true;
+}
+
+Status KafkaSource::poll(Batch* batch) {
+  if (!consumer_) return Status::Runtime("poll() before open()");
+  int wait_ms = kPollWaitMs;
+  while (batch->size() < batch_size_) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), wait_ms);
+    if (!callback_error_.ok()) {
+      if (m) rd_kafka_message_destroy(m);
+      return callback_error_;
+    }
+    if (!m) break;
+    Status st = take(m, batch);
+    rd_kafka_message_destroy(m);
+    KPIPE_RETURN_IF_ERROR(st);
+    wait_ms = 0;  // take what is already fetched, then hand the batch over
+    if (!context_->follow && assigned_once_ && all_done()) break;
+  }
+  if (context_->follow) return Status::Ok();
+  if (assigned_once_) {
+    if (all_done()) exhausted_ = true;
+  } else if (std::chrono::steady_clock::now() > first_assignment_deadline_) {
+    return Status::Runtime("no partitions were assigned by the group coordinator at " + bootstrap_ +
+                           (last_client_error_.empty()
+                                ? std::string()
+                                : " (last client error: " + last_client_error_ + ")"));
+  }
+  return Status::Ok();
+}
+
+Status KafkaSource::commit_to_group() {
+  if (group_pending_.empty() || !consumer_) return Status::Ok();
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(group_pending_.size())));
+  for (const auto& [key, offset] : group_pending_)
+    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), 0 /* synchronous */);
+  std::string failure;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) failure = rd_kafka_err2str(err);
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = list->elems[i];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (failure.empty())
+        failure = where(tp.topic, tp.partition) + ": " + rd_kafka_err2str(tp.err);
+    } else if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      group_pending_.erase(PartitionKey{tp.topic, tp.partition});
+    }
+  }
+  if (!failure.empty()) {
+    // The offsets file already holds these offsets and is what the next run starts from; the
+    // group only mirrors it (for lag monitoring and Connect), so retry at the next commit.
+    spdlog::warn(
+        "kafka source: committing offsets to group '{}' failed (retried at the next "
+        "commit): {}",
+        group_id_, failure);
+  }
+  return Status::Ok();
+}
+
+Status KafkaSource::committed(const std::vector<std::pair<Json, Json>>& offsets) {
+  for (const auto& [partition, offset] : offsets) {
+    const Json* topic = partition.contains("kafka_topic") ? &partition["kafka_topic"] : nullptr;
+    const Json* number =
+        partition.contains("kafka_partition") ? &partition["kafka_partition"] : nullptr;
+    const Json* next = offset.contains("kafka_offset") ? &offset["kafka_offset"] : nullptr;
+    if (!topic || !topic->is_string() || !number || !number->is_number_integer() || !next ||
+        !next->is_number_integer())
+      continue;  // not one of this source's partitions
+    group_pending_[PartitionKey{topic->get<std::string>(), number->get<int32_t>()}] =
+        next->get<int64_t>();
+  }
+  return commit_to_group();
+}
+
+void KafkaSource::close() {
+  if (consumer_) {
+    // Leaves the group at once (no session timeout for the next run to wait out).
+    rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      spdlog::warn("kafka source: closing the consumer: {}", rd_kafka_err2str(err));
+  }
+  consumer_.reset();
+  last_rkt_ = nullptr;
+  last_state_ = nullptr;
+}
+
+}  // namespace kpipe

@@ -1,0 +1,102 @@
+// KafkaSource: the `kafka` source, a librdkafka consumer in a consumer group — what a Kafka
+// Connect sink task reads. Records carry the message bytes (the runner's converters turn them into
+// schemas and values), topic, partition, timestamp and headers.
+//
+// Offsets (KIP-875's sink-connector shape): partition {"kafka_topic":T,"kafka_partition":P},
+// offset {"kafka_offset":N} where N is the NEXT offset to consume — the message's own offset + 1,
+// exactly what Kafka's consumer group commits and what Connect's GET /connectors/X/offsets reports
+// for a sink connector, so the offsets file and the group agree number for number. The message's
+// own offset (Connect's SinkRecord.kafkaOffset(), `__connect_offset`) is kafka_offset - 1.
+//
+// The offsets file is the authority: at assignment a partition starts at its entry there, and a
+// partition without one starts at auto.offset.reset (earliest), not at the group's committed
+// offset — so `kpipe offsets set` and `kpipe offsets reset` both rewind. The group's offsets
+// mirror the file: committed() commits them synchronously after the runner's commit, i.e. only
+// after the sink made the records durable (as a Connect sink task does).
+//
+// Default mode reads each assigned partition up to its end offset (high watermark) as of its
+// assignment and then reports exhausted(): a batch between two offsets. --follow keeps consuming.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.h"
+#include "connector.h"
+#include "connectors/kafka/kafka_client.h"
+
+namespace kpipe {
+
+ConfigSpec kafka_source_spec();
+
+class KafkaSource : public Source {
+ public:
+  KafkaSource() = default;
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+  ~KafkaSource() override;
+
+  Status open(const Config& config, const RunContext& context,
+              const OffsetReader& offsets) override;
+  Status poll(Batch* batch) override;
+  bool exhausted() const override { return exhausted_; }
+  bool produces_bytes() const override { return true; }
+  Status committed(const std::vector<std::pair<Json, Json>>& offsets) override;
+  void close() override;
+
+ private:
+  struct PartitionState {
+    std::string topic;
+    std::shared_ptr<const Json> source_partition;  // shared by every record of the partition
+    int64_t end = -1;                              // high watermark at assignment (batch mode)
+    bool assigned = false;
+    bool done = false;  // batch mode: reached `end`, paused
+  };
+  using PartitionKey = std::pair<std::string, int32_t>;
+
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  void assign(rd_kafka_topic_partition_list_t* partitions);
+  void revoke(rd_kafka_topic_partition_list_t* partitions);
+  PartitionState& state(const std::string& topic, int32_t partition);
+  PartitionState& state_of(const rd_kafka_message_t* message);
+  // Stops fetching a partition that reached its end (default mode).
+  void pause(const std::string& topic, int32_t partition);
+  // Handles one consumed message; appends a record unless it is an event or beyond the end.
+  Status take(const rd_kafka_message_t* message, Batch* batch);
+  bool all_done() const;
+  Status commit_to_group();
+
+  const RunContext* context_ = nullptr;
+  const OffsetReader* offsets_ = nullptr;
+  KafkaHandle consumer_;
+  std::string group_id_;
+  std::string bootstrap_;
+  size_t batch_size_ = 2000;
+  int64_t reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;  // where a partition without an offset starts
+  bool cooperative_ = false;
+  bool assigned_once_ = false;
+  bool exhausted_ = false;
+  std::chrono::steady_clock::time_point opened_at_{}, first_assignment_deadline_{};
+
+  std::map<PartitionKey, PartitionState> partitions_;
+  // Most messages come from the partition of the previous one: skip the map lookup for them.
+  const rd_kafka_topic_t* last_rkt_ = nullptr;
+  int32_t last_partition_ = -1;
+  PartitionState* last_state_ = nullptr;
+
+  // Offsets committed to the offsets file but not yet to the group (retried at the next commit).
+  std::map<PartitionKey, int64_t> group_pending_;
+  // A failure seen inside a callback, returned by the next poll().
+  Status callback_error_;
+  std::string last_client_error_;
+};
+
+}  // namespace kpipe
