@@ -175,16 +175,9 @@ class JdbcSource : public Source {
                               : nm == "precision_only" ? jdbc::NumericMapping::kPrecisionOnly
                                                        : jdbc::NumericMapping::kNone;
     timezone_ = options.timezone;
-    const int64_t attempts = config.integer("connection.attempts");
-    for (int64_t attempt = 1;; ++attempt) {
-      Status st = jdbc::connect(options, &connection_);
-      if (st.ok() || st.code() == Code::kInvalid || attempt >= attempts ||
-          context_->stop_requested())
-        return st.with_context("connecting to the database");
-      spdlog::warn("connecting to the database failed (attempt {} of {}): {}; retrying in {} ms",
-                   attempt, attempts, st.message(), config.integer("connection.backoff.ms"));
-      sleep_ms(config.integer("connection.backoff.ms"));
-    }
+    return jdbc::connect_with_retries(
+        options, config.integer("connection.attempts"), config.integer("connection.backoff.ms"),
+        [this] { return context_->stop_requested(); }, &connection_);
   }
 
   Status build_scans(const Config& config) {

@@ -55,6 +55,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/jdbc/sql.h"
+#include "connectors/jdbc/write_sql.h"
 
 namespace kpipe::jdbc {
 
@@ -960,7 +961,63 @@ class MySqlConnection : public Connection {
     }
   }
 
+  // ---- Write side, on the main connection. Multi-row statements of at most kStatementBytes
+  // (MariaDB's default max_allowed_packet is 16 MB). DDL commits an open transaction implicitly
+  // in MySQL: the sink creates and alters tables before it begins one.
+  Status execute(const std::string& sql) override {
+    KPIPE_RETURN_IF_ERROR(prepare_writes());
+    return guarded("running a statement", [&]() -> Status {
+      std::unique_ptr<sql::Statement> stmt(session_->main->createStatement());
+      stmt->execute(sql);
+      return Status::Ok();
+    });
+  }
+  Status begin() override { return execute("START TRANSACTION"); }
+  Status commit() override { return execute("COMMIT"); }
+  void rollback() override {
+    try {
+      std::unique_ptr<sql::Statement> stmt(session_->main->createStatement());
+      stmt->execute("ROLLBACK");
+    } catch (const std::exception&) {
+      // A lost connection rolled back on the server already.
+    }
+  }
+
+  Status write(const WriteBatch& batch, const TimeZone& zone) override {
+    KPIPE_RETURN_IF_ERROR(prepare_writes());
+    std::string sql;
+    for (size_t begin = 0, next = 0; begin < batch.rows.size(); begin = next) {
+      KPIPE_RETURN_IF_ERROR(
+          multi_row_sql(Flavor::kMySql, batch, zone, begin, kStatementBytes, &sql, &next));
+      if (sql.empty()) break;
+      KPIPE_RETURN_IF_ERROR(guarded("writing to a table", [&]() -> Status {
+                              std::unique_ptr<sql::Statement> stmt(
+                                  session_->main->createStatement());
+                              stmt->execute(sql);
+                              return Status::Ok();
+                            }).with_context("table '" + batch.table + "'"));
+    }
+    return Status::Ok();
+  }
+
  private:
+  static constexpr size_t kStatementBytes = 8 << 20;
+
+  // The literals of write_sql.cc escape backslashes, and strict mode turns a value that does not
+  // fit its column into an error instead of a silent truncation.
+  Status prepare_writes() {
+    if (writes_prepared_) return Status::Ok();
+    KPIPE_RETURN_IF_ERROR(guarded("preparing the session for writes", [&]() -> Status {
+      std::unique_ptr<sql::Statement> stmt(session_->main->createStatement());
+      stmt->execute(
+          "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(REPLACE("
+          "@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', ''), ',STRICT_ALL_TABLES'), ',,', ','))");
+      return Status::Ok();
+    }));
+    writes_prepared_ = true;
+    return Status::Ok();
+  }
+
   std::string string_literal(const std::string& s) const {
     return "'" + std::string(session_->main_native->escapeString(s).asStdString()) + "'";
   }
@@ -1037,6 +1094,7 @@ class MySqlConnection : public Connection {
 
   std::shared_ptr<Session> session_;
   std::string database_;
+  bool writes_prepared_ = false;
 };
 
 }  // namespace

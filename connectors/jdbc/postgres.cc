@@ -35,10 +35,25 @@
 #include <utility>
 
 #include "connectors/jdbc/sql.h"
+#include "connectors/jdbc/write_sql.h"
 
 namespace kpipe::jdbc {
 
 namespace {
+
+// pqxx 6.4's stream_to writes rows only as tuples of a fixed arity, escaped by its own COPY
+// escaper (which mangles UTF-8 in 6.4); the sink's rows have a run-time arity and are escaped
+// here (append_copy_text). stream_to's line writer is private: reach it through an explicit
+// instantiation, where access checks do not apply ([temp.explicit]/12), not through a cast.
+using RawLineWriter = void (pqxx::stream_to::*)(const std::string&);
+struct RawLineTag {
+  friend RawLineWriter raw_line_writer(RawLineTag);
+};
+template <RawLineWriter Member>
+struct RawLineAccess {
+  friend RawLineWriter raw_line_writer(RawLineTag) { return Member; }
+};
+template struct RawLineAccess<&pqxx::stream_to::write_raw_line>;
 
 constexpr int64_t kNanosPerSecond = 1000000000;
 constexpr int64_t kNanosPerDay = 86400 * kNanosPerSecond;
@@ -1175,7 +1190,72 @@ class PgConnection : public Connection {
     return Status::Ok();
   }
 
+  // ---- Write side. Transactions are plain BEGIN/COMMIT on the session, so the short-lived
+  // pqxx::nontransaction objects of every call (reads included) run inside them.
+  Status execute(const std::string& sql) override {
+    return guarded("running '" + excerpt(sql) + "'", [&] {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(sql);
+      return Status::Ok();
+    });
+  }
+  Status begin() override { return execute("BEGIN"); }
+  Status commit() override { return execute("COMMIT"); }
+  void rollback() override {
+    try {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // A lost connection rolled back on the server already.
+    }
+  }
+
+  Status write(const WriteBatch& batch, const TimeZone& zone) override {
+    if (batch.rows.empty()) return Status::Ok();
+    if (batch.op == WriteOp::kInsert) return copy_in(batch, zone);
+    return guarded("writing to table '" + batch.table + "'", [&] {
+      pqxx::nontransaction tx(*conn_);
+      std::string sql;
+      for (size_t begin = 0, next = 0; begin < batch.rows.size(); begin = next) {
+        KPIPE_RETURN_IF_ERROR(
+            multi_row_sql(Flavor::kPostgres, batch, zone, begin, kStatementBytes, &sql, &next));
+        if (sql.empty()) break;
+        tx.exec(sql);
+      }
+      return Status::Ok();
+    });
+  }
+
  private:
+  static constexpr size_t kStatementBytes = 8 << 20;
+
+  // COPY ... FROM STDIN in text format: the server's fastest way in, one round trip per batch.
+  Status copy_in(const WriteBatch& batch, const TimeZone& zone) {
+    return guarded("copying rows into table '" + batch.table + "'", [&] {
+      std::vector<std::string> names;
+      for (const auto& c : batch.columns) names.push_back(quote(c.name));
+      pqxx::nontransaction tx(*conn_);
+      pqxx::stream_to copy(tx, quote_table(batch.table), names);
+      const RawLineWriter write_line = raw_line_writer(RawLineTag{});
+      std::string line;
+      for (const auto& row : batch.rows) {
+        line.clear();
+        for (size_t i = 0; i < batch.columns.size(); ++i) {
+          if (i) line.push_back('\t');
+          const WriteColumn& c = batch.columns[i];
+          Status st = append_copy_text(row[i], *c.schema, c.zoneless, zone, &line);
+          if (!st.ok()) {
+            copy.complete();  // ends the COPY; the caller rolls the transaction back
+            return st.with_context("column '" + c.name + "'");
+          }
+        }
+        (copy.*write_line)(line);
+      }
+      copy.complete();
+      return Status::Ok();
+    });
+  }
+
   template <typename F>
   Status guarded(const std::string& what, F&& f) {
     try {

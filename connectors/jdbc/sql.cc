@@ -1,8 +1,13 @@
 #include "connectors/jdbc/sql.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 namespace kpipe::jdbc {
 
@@ -17,6 +22,21 @@ Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out) 
   return Status::Invalid(
       "connection.url: unsupported database URL (expected jdbc:postgresql://, postgresql://, "
       "jdbc:mysql://, jdbc:mariadb:// or jdbc:sqlite:PATH)");
+}
+
+Status connect_with_retries(const ConnectOptions& options, int64_t attempts, int64_t backoff_ms,
+                            const std::function<bool()>& stopping,
+                            std::unique_ptr<Connection>* out) {
+  for (int64_t attempt = 1;; ++attempt) {
+    Status st = connect(options, out);
+    if (st.ok() || st.code() == Code::kInvalid || attempt >= attempts || stopping())
+      return st.with_context("connecting to the database");
+    spdlog::warn("connecting to the database failed (attempt {} of {}): {}; retrying in {} ms",
+                 attempt, attempts, st.message(), backoff_ms);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms);
+    while (!stopping() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, backoff_ms)));
+  }
 }
 
 SchemaPtr numeric_schema(int precision, int scale, NumericMapping mapping, bool optional) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct ConnectOptions {
   std::optional<std::string> password;  // connection.password: overrides the URL's; never printed
   TimeZone timezone;                    // db.timezone: how zone-less timestamps are read and bound
   NumericMapping numeric_mapping = NumericMapping::kNone;
+  bool create_database = false;  // SQLite: create a missing database file (the sink does)
 };
 
 struct Column {
@@ -44,6 +46,30 @@ struct TimestampParam {
   bool zoneless = false;
 };
 using Param = std::variant<std::monostate, int64_t, double, std::string, TimestampParam>;
+
+// ---- The write side (the jdbc sink). ----
+
+enum class WriteOp { kInsert, kUpsert, kUpdate, kDelete };
+
+// One target column of a write: the record field's schema decides how a value renders; the
+// target column's own facts decide zones and (PostgreSQL) casts.
+struct WriteColumn {
+  std::string name;
+  SchemaPtr schema;
+  bool key = false;      // primary key: upsert conflict target, update/delete WHERE
+  bool zoneless = true;  // the column keeps wall-clock time (in db.timezone), not an instant
+  std::string db_type;   // the column's type as the database names it; empty = unknown
+};
+
+// Rows for one table and one operation, in the memory form of value.h, one Value per column.
+// For kDelete `columns` are the key columns only. Keys are unique within one batch for upsert,
+// update and delete (the sink keeps the last record per key).
+struct WriteBatch {
+  WriteOp op = WriteOp::kInsert;
+  std::string table;  // as configured ("t" or "schema.t"); the dialect quotes it
+  std::vector<WriteColumn> columns;
+  std::vector<std::vector<Value>> rows;
+};
 
 // A forward-only result: rows arrive as the server sends them, never all in memory.
 class RowStream {
@@ -84,11 +110,28 @@ class Connection {
   // driver; never spliced raw). The stream reads forward only with flat memory.
   virtual Status query(const std::string& sql, const std::vector<Param>& params,
                        std::unique_ptr<RowStream>* out) = 0;
+
+  // ---- Write side. Statements run in the transaction begin() opened, else in autocommit.
+  // A statement that returns no rows (DDL, INSERT, DELETE). Names that do not exist: Invalid.
+  virtual Status execute(const std::string& sql) = 0;
+  virtual Status begin() = 0;
+  virtual Status commit() = 0;
+  // Never fails: a lost connection has rolled back already.
+  virtual void rollback() = 0;
+  // Writes the batch the dialect's fastest way: PostgreSQL COPY (insert) or multi-row
+  // statements, MySQL multi-row statements, SQLite one prepared statement reused per row.
+  virtual Status write(const WriteBatch& batch, const TimeZone& zone) = 0;
 };
 
 // Opens a connection for the URL's dialect. Unreachable server or bad credentials:
 // Status::Runtime whose message never contains the password.
 Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out);
+
+// connect(), retried `attempts` times `backoff_ms` apart on runtime failures (not on Invalid),
+// giving up early when `stopping` returns true.
+Status connect_with_retries(const ConnectOptions& options, int64_t attempts, int64_t backoff_ms,
+                            const std::function<bool()>& stopping,
+                            std::unique_ptr<Connection>* out);
 
 // Dialect entry points used by connect().
 Status connect_postgres(const ConnectOptions& options, std::unique_ptr<Connection>* out);

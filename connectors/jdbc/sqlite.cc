@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include "connectors/jdbc/sql.h"
+#include "connectors/jdbc/write_sql.h"
 
 namespace kpipe::jdbc {
 namespace {
@@ -299,6 +301,74 @@ class SqliteConnection : public Connection {
     return Status::Ok();
   }
 
+  // ---- Write side: one prepared statement per SQL text, reused row after row.
+  Status execute(const std::string& sql) override {
+    char* err = nullptr;
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_.get());
+      sqlite3_free(err);
+      if (msg.find("no such table") == 0 || msg.find("no such column") == 0)
+        return Status::Invalid("sqlite: " + msg);
+      return Status::Runtime("sqlite: " + msg);
+    }
+    return Status::Ok();
+  }
+  Status begin() override { return execute("BEGIN"); }
+  Status commit() override { return execute("COMMIT"); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_.get()))
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  Status write(const WriteBatch& batch, const TimeZone& zone) override {
+    const std::string sql = prepared_sql(Flavor::kSqlite, batch);
+    if (sql.empty()) return Status::Ok();
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      StmtPtr stmt;
+      KPIPE_RETURN_IF_ERROR(prepare(sql, &stmt));
+      if (prepared_.size() > 64) prepared_.clear();
+      it = prepared_.emplace(sql, std::move(stmt)).first;
+    }
+    sqlite3_stmt* stmt = it->second.get();
+    const std::vector<size_t> order = bind_order(batch);
+    std::string text;
+    for (const auto& row : batch.rows) {
+      sqlite3_reset(stmt);
+      for (size_t i = 0; i < order.size(); ++i) {
+        const WriteColumn& c = batch.columns[order[i]];
+        const Value& v = row[order[i]];
+        const int n = static_cast<int>(i) + 1;
+        int rc;
+        if (v.is_null()) {
+          rc = sqlite3_bind_null(stmt, n);
+        } else if (v.is<bool>()) {
+          rc = sqlite3_bind_int64(stmt, n, v.as<bool>() ? 1 : 0);
+        } else if (v.is<int64_t>() && c.schema->logical() == Logical::kNone) {
+          rc = sqlite3_bind_int64(stmt, n, v.as<int64_t>());
+        } else if (v.is<double>()) {
+          rc = sqlite3_bind_double(stmt, n, v.as<double>());
+        } else if (v.is<Bytes>()) {
+          const std::string& b = v.as<Bytes>().data;
+          rc = sqlite3_bind_blob(stmt, n, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+        } else {
+          Status st = value_text(Flavor::kSqlite, v, *c.schema, c.zoneless, zone, &text);
+          if (!st.ok()) return st.with_context("column '" + c.name + "'");
+          rc = sqlite3_bind_text(stmt, n, text.data(), static_cast<int>(text.size()),
+                                 SQLITE_TRANSIENT);
+        }
+        if (rc != SQLITE_OK) return error("binding column '" + c.name + "'");
+      }
+      if (sqlite3_step(stmt) != SQLITE_DONE) {
+        Status st = error("writing to table '" + batch.table + "'");
+        sqlite3_reset(stmt);
+        return st;
+      }
+    }
+    sqlite3_reset(stmt);
+    return Status::Ok();
+  }
+
  private:
   Status prepare(const std::string& sql, StmtPtr* out) {
     sqlite3_stmt* raw = nullptr;
@@ -322,6 +392,7 @@ class SqliteConnection : public Connection {
 
   DbPtr db_;
   ConnectOptions options_;
+  std::unordered_map<std::string, StmtPtr> prepared_;  // after db_: finalized before it closes
 };
 
 }  // namespace
@@ -333,7 +404,9 @@ Status connect_sqlite(const ConnectOptions& options, std::unique_ptr<Connection>
   if (path.rfind("//", 0) == 0) path = path.substr(2);
   sqlite3* raw = nullptr;
   // Never create a database the user misspelled.
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (options.create_database ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK)
     return Status::Runtime("cannot open the SQLite database '" + path +

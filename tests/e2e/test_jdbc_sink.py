@@ -1,0 +1,228 @@
+"""The jdbc sink on SQLite (embedded), PostgreSQL 15 and MariaDB (throwaway servers): every
+scenario of jdbc_sink_scenarios per database, then what needs two servers or a long run:
+MariaDB -> PostgreSQL with exact values, and exactly-once under repeated kill -9."""
+import os
+import signal
+import sqlite3
+import subprocess
+import unittest
+
+import dbserver
+import harness
+import jdbc_sink_scenarios
+from harness import kpipe
+from test_jdbc_sqlite import SqliteDb
+
+postgres = None
+mariadb = None
+# Quotes, a backslash, accents, CJK and a 4-byte emoji (MySQL's utf8mb4 only).
+TEXT = "h\u00e9llo \u4e16\u754c \U0001f600 \\ ' \""
+
+
+def setUpModule():
+    global postgres, mariadb
+    postgres = dbserver.Postgres()
+    try:
+        mariadb = dbserver.MariaDb()
+    except Exception:
+        postgres.stop()
+        raise
+
+
+def tearDownModule():
+    postgres.stop()
+    mariadb.stop()
+
+
+class SqliteSinkTest(jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+    PRICE = "printf('%.2f', price)"
+    HEX = "hex({})"
+    TYPES = {"id": ("BIGINT", "NOT NULL"), "name": ("TEXT", "NOT NULL"), "price": ("DECIMAL(10,2)", "NULL"),
+             "at": ("TIMESTAMP", "NOT NULL"), "day": ("DATE", "NULL"), "note": ("TEXT", "NULL")}
+
+    def setUp(self):
+        super().setUp()
+        self.db = SqliteDb(self.path("target.db"))  # created by the sink
+
+    def column_types(self, table):
+        with sqlite3.connect(self.db.path) as c:
+            return {r[0]: (r[1], "NOT NULL" if r[2] else "NULL")
+                    for r in c.execute("SELECT name, type, \"notnull\" FROM pragma_table_info(?)", (table,))}
+
+    def key_columns(self, table):
+        with sqlite3.connect(self.db.path) as c:
+            return [r[0] for r in c.execute("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,))]
+
+    def column_names(self, table):
+        return list(self.column_types(table))
+
+    def test_target_database_file_is_created(self):
+        self.make_source()
+        self.pipeline("  auto.create: true\n")
+        self.run_ok()
+        self.assertTrue(os.path.exists(self.db.path))
+
+
+class PostgresCatalog:
+    PRICE = "price"
+    HEX = "encode(convert_to({}, 'UTF8'), 'hex')"
+    TYPES = {"id": ("bigint", "NOT NULL"), "name": ("text", "NOT NULL"), "price": ("numeric(10,2)", "NULL"),
+             "at": ("timestamp without time zone(6)", "NOT NULL"), "day": ("date", "NULL"),
+             "note": ("text", "NULL")}
+
+    def column_types(self, table):
+        rows = self.db.query(
+            "SELECT column_name, data_type || CASE WHEN data_type = 'numeric' THEN '(' || numeric_precision || ',' "
+            "|| numeric_scale || ')' WHEN data_type LIKE 'time%' THEN '(' || datetime_precision || ')' ELSE '' END, "
+            f"is_nullable FROM information_schema.columns WHERE table_name = '{table}'")
+        return {r[0]: (r[1], "NULL" if r[2] == "YES" else "NOT NULL") for r in rows}
+
+    def key_columns(self, table):
+        return [r[0] for r in self.db.query(
+            "SELECT k.column_name FROM information_schema.table_constraints t JOIN "
+            "information_schema.key_column_usage k USING (constraint_schema, constraint_name) "
+            f"WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_name = '{table}' ORDER BY k.ordinal_position")]
+
+    def column_names(self, table):
+        return list(self.column_types(table))
+
+
+class PostgresSinkTest(PostgresCatalog, jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.db = postgres
+
+    def test_a_schema_qualified_table_name(self):
+        self.db.exec("CREATE SCHEMA IF NOT EXISTS other")
+        self.db.exec("DROP TABLE IF EXISTS other.items")
+        self.make_source()
+        self.pipeline("  auto.create: true\n  table.name.format: other.${topic}\n")
+        self.run_ok()
+        self.assertEqual(self.db.query("SELECT count(*) FROM other.items"), [["3"]])
+
+    def test_exactly_once_survives_kill_9(self):
+        n = 20000
+        with sqlite3.connect(self.source_db()) as c:
+            c.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, note TEXT, amount DECIMAL(12,3), at TIMESTAMP)")
+            c.executemany("INSERT INTO big VALUES (?, ?, ?, ?)",
+                          [(i, f"row {i}", f"{i}.125", f"2021-01-01 00:00:{i % 60:02d}.{i % 1000000:06d}")
+                           for i in range(1, n + 1)])
+        self.drop("big")
+        self.drop("kpipe_offsets")
+        self.pipeline("  auto.create: true\n  insert.mode: insert\n  exactly.once: true\n",
+                      source="  mode: incrementing\n  incrementing.column.name: id\n  table.whitelist: big\n"
+                             "  batch.max.rows: 100\n")
+        count = lambda: int(self.db.query("SELECT count(*) FROM big")[0][0]) if self.db.query(
+            "SELECT to_regclass('big') IS NOT NULL")[0][0] == "t" else 0
+        kills = 0
+        for _ in range(6):
+            before = count()
+            if before >= n:
+                break
+            proc = subprocess.Popen([harness.KPIPE, "run", self.path("p.yaml")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while proc.poll() is None and count() <= before:
+                pass  # each count() is a psql round trip
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        self.run_ok()
+        total, distinct, lo, hi = self.db.query("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM big")[0]
+        print(f"\nexactly-once: {n} rows, {kills} kill -9, {int(total) - int(distinct)} duplicates, "
+              f"{n - int(distinct)} lost")
+        self.assertEqual((int(total), int(distinct), int(lo), int(hi)), (n, n, 1, n))
+        self.assertGreaterEqual(kills, 2)
+        self.assertEqual(self.db.query("SELECT source_offset FROM kpipe_offsets WHERE pipeline = 'p'"),
+                         [[f'{{"incrementing":{n}}}']])
+
+
+class MariaDbSinkTest(jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+    PRICE = "price"
+    HEX = "HEX({})"
+    TYPES = {"id": ("bigint(20)", "NOT NULL"), "name": ("longtext", "NOT NULL"), "price": ("decimal(10,2)", "NULL"),
+             "at": ("datetime(6)", "NOT NULL"), "day": ("date", "NULL"), "note": ("longtext", "NULL")}
+
+    def setUp(self):
+        super().setUp()
+        self.db = mariadb
+
+    def q(self, name):
+        return "`" + name.replace("`", "``") + "`"
+
+    def column_types(self, table):
+        rows = self.db.query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+                             f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'")
+        return {r[0]: (r[1], "NULL" if r[2] == "YES" else "NOT NULL") for r in rows}
+
+    def key_columns(self, table):
+        return [r[0] for r in self.db.query(
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
+            f"AND TABLE_NAME = '{table}' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION")]
+
+    def column_names(self, table):
+        return list(self.column_types(table))
+
+
+class MariaDbToPostgresTest(harness.TempDirTest):
+    """A bulk copy between two servers, no Kafka: auto.create on PostgreSQL, values exact."""
+
+    def test_every_type_arrives_exactly(self):
+        mariadb.exec("DROP TABLE IF EXISTS allt")
+        mariadb.exec("CREATE TABLE allt (id BIGINT PRIMARY KEY, dec_a DECIMAL(20,6), dec_b DECIMAL(38,10), "
+                     "ts DATETIME(6), tsz TIMESTAMP(6) NULL, day DATE, tod TIME(6), s VARCHAR(100), b BLOB, "
+                     "f DOUBLE, fl FLOAT, ok TINYINT(1), tiny TINYINT, small SMALLINT, i INT)")
+        mariadb.exec("INSERT INTO allt VALUES "
+                     "(1, 12345678901234.123456, -1234567890123456789012345678.0123456789, "
+                     "'2021-03-04 05:06:07.123456', '2021-03-04 05:06:07.654321', '2020-02-29', '23:59:59.999999', "
+                     f"CONVERT(X'{TEXT.encode().hex()}' USING utf8mb4), X'00ff7f', 0.1, 0.5, 1, -128, -32768, "
+                     "2147483647), "
+                     "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), "
+                     "(3, -0.000001, 0, '1970-01-01 00:00:00', '1970-01-01 00:00:01', '1970-01-01', '00:00:00', '', X'', "
+                     "-1.5e300, -2.25, 0, 127, 32767, -2147483648)")
+        postgres.exec("DROP TABLE IF EXISTS allt")
+        self.write("p.yaml", f"""name: m2p
+source:
+  connector: jdbc
+  connection.url: "{mariadb.url}"
+  mode: bulk
+  table.whitelist: allt
+sink:
+  connector: jdbc
+  connection.url: "{postgres.url}"
+  auto.create: true
+  insert.mode: upsert
+  pk.mode: record_value
+  pk.fields: id
+""", "w")
+        for _ in range(2):  # upsert twice: the same table
+            out = kpipe("run", self.path("p.yaml"))
+            self.assertEqual(out.returncode, 0, out.stderr.decode())
+        types = dict(postgres.query("SELECT column_name, format_type(atttypid, atttypmod) FROM "
+                                    "information_schema.columns JOIN pg_attribute ON attrelid = 'allt'::regclass "
+                                    "AND attname = column_name WHERE table_name = 'allt'"))
+        self.assertEqual(types, {
+            "id": "bigint", "dec_a": "numeric(20,6)", "dec_b": "numeric(38,10)",
+            "ts": "timestamp(6) without time zone", "tsz": "timestamp(6) without time zone", "day": "date",
+            "tod": "time(6) without time zone", "s": "text", "b": "bytea", "f": "double precision", "fl": "real",
+            "ok": "boolean", "tiny": "smallint", "small": "smallint", "i": "integer"})
+        rows = postgres.query(
+            "SELECT id, coalesce(dec_a::text, 'NULL'), coalesce(dec_b::text, 'NULL'), coalesce(ts::text, 'NULL'), "
+            "coalesce(tsz::text, 'NULL'), coalesce(day::text, 'NULL'), coalesce(tod::text, 'NULL'), "
+            "coalesce(encode(convert_to(s, 'UTF8'), 'hex'), 'NULL'), coalesce(encode(b, 'hex'), 'NULL'), "
+            "coalesce(f::text, 'NULL'), coalesce(fl::text, 'NULL'), coalesce(ok::text, 'NULL'), "
+            "coalesce(tiny::text, 'NULL'), coalesce(small::text, 'NULL'), coalesce(i::text, 'NULL') "
+            "FROM allt ORDER BY id")
+        text = TEXT.encode().hex()
+        self.assertEqual(rows, [
+            ["1", "12345678901234.123456", "-1234567890123456789012345678.0123456789",
+             "2021-03-04 05:06:07.123456", "2021-03-04 05:06:07.654321", "2020-02-29", "23:59:59.999999",
+             text, "00ff7f", "0.1", "0.5", "true", "-128", "-32768", "2147483647"],
+            ["2"] + ["NULL"] * 14,
+            ["3", "-0.000001", "0.0000000000", "1970-01-01 00:00:00", "1970-01-01 00:00:01", "1970-01-01",
+             "00:00:00", "", "", "-1.5e+300", "-2.25", "false", "127", "32767", "-2147483648"],
+        ])
+
+
+if __name__ == "__main__":
+    unittest.main()
