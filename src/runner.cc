@@ -149,16 +149,16 @@ class Run {
       if (!st.ok()) return finish_after(st.with_context("source"));
       const size_t polled = batch.size();
       read_ += polled;
-      // Every record's offset counts once the batch is written, skipped ones included.
+      // Every record's offset counts once the batch is written, skipped ones included. A record
+      // that ends the run leaves the ones before it to be written and committed first.
       PendingOffsets batch_offsets;
-      for (const Record& r : batch) batch_offsets.add(r);
-      st = prepare(batch, produces_bytes, needs_bytes);
-      if (!st.ok()) return finish_after(st);
+      Status failure = prepare(batch, produces_bytes, needs_bytes, &batch_offsets);
       if (!batch.empty()) {
         KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
         written_ += batch.size();
       }
       pending_.merge(std::move(batch_offsets));
+      if (!failure.ok()) return finish_after(failure);
       progress_.update(read_, start_);
       if (due_for_commit()) KPIPE_RETURN_IF_ERROR(commit());
       if (polled == 0 && source_->exhausted() && !context_.follow) break;
@@ -168,8 +168,9 @@ class Run {
 
   // Runs the converters over the batch; records that fail (or that the source could not parse)
   // go to the errors policy and, when tolerated, leave the batch.
-  Status prepare(Batch& batch, bool produces_bytes, bool needs_bytes) {
+  Status prepare(Batch& batch, bool produces_bytes, bool needs_bytes, PendingOffsets* offsets) {
     size_t kept = 0;
+    Status failure;
     for (size_t i = 0; i < batch.size(); ++i) {
       Record& r = batch[i];
       std::string stage, error;
@@ -185,18 +186,21 @@ class Run {
         if (!st.ok()) stage = "converter (to bytes)", error = st.message();
       }
       if (!stage.empty()) {
-        KPIPE_RETURN_IF_ERROR(errors_->handle(stage, r, error));
+        failure = errors_->handle(stage, r, error);
+        if (!failure.ok()) break;
         ++skipped_;
+        offsets->add(r);
         continue;
       }
+      offsets->add(r);
       if (kept != i) batch[kept] = std::move(r);
       ++kept;
     }
     batch.resize(kept);
-    return Status::Ok();
+    return failure;
   }
 
-  // A failure before the sink saw the failing records: keep what was already written.
+  // A failure after the sink saw every record before it: commit those, then report it.
   Status finish_after(const Status& failure) {
     Status st = commit();
     if (!st.ok()) spdlog::error("{}", st.message());

@@ -12,9 +12,11 @@
 //          after its last line. Position 0 means "before the header"; on resume the header is
 //          read again from the start of the file. As in PostgreSQL's COPY ... CSV, an unquoted
 //          empty field is null and a quoted one ("") an empty string.
-// A malformed record (bad JSON, an unclosed quote, a wrong field count, a value that does not
-// parse as its column's type) fails the run naming file and line; the records before it are
-// handed over first, so the committed offset ends right before it.
+// A malformed record (bad JSON, a wrong field count, a value that does not parse as its column's
+// type) goes to the errors policy as a record naming file and line: by default the run fails
+// and the committed offset ends right before it; with errors.tolerance all it is skipped (and
+// dead-lettered). A CSV syntax error (an unclosed quote) leaves nothing to resynchronise on and
+// always fails the run.
 //
 // Default mode reads to the end and emits a last line without newline. --follow emits a line only
 // once its end arrived and follows the file like `tail -F`: truncation and replacement (a new
@@ -116,6 +118,7 @@ class FileSource : public Source {
   // truncated since the offset was committed: read it from the start.
   Status reopen() {
     close();
+    line_cache_ = LineCache();
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {
       if (errno == ENOENT) return Status::Ok();
@@ -301,8 +304,9 @@ class FileSource : public Source {
       st = plain_->from_bytes(topic_, line_bytes_, &out);
     }
     if (!st.ok()) {
-      fail(position_, 0, st.message());
-      return false;
+      emit_error(batch, failure(position_, 0, st.message()).message(), std::move(*line_bytes_),
+                 consumed);
+      return true;
     }
     emit(batch, std::move(out.schema), std::move(out.value), consumed);
     return true;
@@ -342,10 +346,10 @@ class FileSource : public Source {
       return true;
     }
     if (fields_.size() != record_columns_.size()) {
-      fail(position_, 0,
-           "expected " + std::to_string(record_columns_.size()) +
-               " fields as in the header, found " + std::to_string(fields_.size()));
-      return false;
+      csv_error(batch, res,
+                "expected " + std::to_string(record_columns_.size()) +
+                    " fields as in the header, found " + std::to_string(fields_.size()));
+      return true;
     }
     Struct value;
     value.fields.resize(fields_.size());
@@ -355,8 +359,8 @@ class FileSource : public Source {
       if (fields_[i].empty() && quoted_[i] && column.schema->type == Type::kString) {
         value.fields[i] = Value(std::string());
       } else if (!csv_field_value(column, std::move(fields_[i]), &value.fields[i], &problem)) {
-        fail(position_, 0, "column '" + column.name + "': " + problem);
-        return false;
+        csv_error(batch, res, "column '" + column.name + "': " + problem);
+        return true;
       }
     }
     const uint64_t consumed = res.consumed;
@@ -364,6 +368,15 @@ class FileSource : public Source {
     emit(batch, record_schema_, Value(std::move(value)), consumed);
     begin_ += consumed;
     return true;
+  }
+
+  // A CSV record that parsed but does not fit the header or csv.schema: the errors policy decides.
+  void csv_error(Batch* batch, const CsvResult& res, const std::string& problem) {
+    const std::string message = failure(position_, 0, problem).message();
+    std::string raw(buffer_.data() + begin_, res.consumed);
+    lines_ += res.lines;
+    begin_ += res.consumed;
+    emit_error(batch, message, std::move(raw), res.consumed);
   }
 
   void advance(const CsvResult& res) {
@@ -446,8 +459,14 @@ class FileSource : public Source {
     if (path_.empty()) return lines_ + 1;
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
+    // Count on from the last answer when possible: many bad records must not cost O(n^2).
     uint64_t lines = 1, done = 0;
     bool after_cr = false;
+    if (line_cache_.position <= position && line_cache_.position > 0) {
+      lines = line_cache_.line;
+      done = line_cache_.position;
+      after_cr = line_cache_.after_cr;
+    }
     char buf[65536];
     while (done < position) {
       ssize_t n = ::pread(fd, buf, std::min<uint64_t>(sizeof buf, position - done),
@@ -467,7 +486,16 @@ class FileSource : public Source {
       done += static_cast<uint64_t>(n);
     }
     ::close(fd);
+    line_cache_ = {done, lines, after_cr};
     return lines;
+  }
+
+  // A record the source could not parse: the runner's errors policy fails the run naming it
+  // (the default) or skips it into the dead-letter queue. It still advances the position.
+  void emit_error(Batch* batch, std::string message, std::string raw, size_t consumed) {
+    emit(batch, nullptr, Value(), consumed);
+    batch->back().error = std::move(message);
+    batch->back().value_bytes = std::move(raw);
   }
 
   void emit(Batch* batch, SchemaPtr schema, Value value, size_t consumed) {
@@ -498,7 +526,12 @@ class FileSource : public Source {
 
   Format format_ = Format::kLines;
   uint64_t lines_ = 0;  // line ends consumed (stdin's line numbers)
-  Status failure_;      // a malformed record: returned once the records before it are handed over
+  struct LineCache {
+    uint64_t position = 0, line = 1;
+    bool after_cr = false;
+  };
+  mutable LineCache line_cache_;  // line_at's last answer; reset when the file is reopened
+  Status failure_;  // a malformed record: returned once the records before it are handed over
   // jsonl
   std::unique_ptr<Converter> enveloped_, plain_;
   std::optional<std::string> line_bytes_;

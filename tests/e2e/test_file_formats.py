@@ -145,6 +145,23 @@ class CsvTest(FormatTest):
                 self.assertEqual(len(self.payloads()), 2)
                 self.assertEqual(self.position(), len(prefix))
 
+    def test_tolerated_bad_records_are_skipped_into_the_dead_letter_file(self):
+        data = b"id,amount\n1,2.50\n2,lots\n3\n4,1.25\n"
+        self.write("in.txt", data)
+        self.pipeline("csv", {"csv.schema": "id:int64,amount:decimal(5,2)"})
+        with open(self.path("p.yaml"), "a") as f:
+            f.write("errors:\n  tolerance: all\n  deadletterqueue.file: %s\n" % self.path("dlq.jsonl"))
+        out = self.run_ok()
+        self.assertIn(b"skipped 2", out.stderr)
+        self.assertEqual([p["id"] for p in self.payloads()], [1, 4])
+        self.assertEqual(self.position(), len(data))
+        with open(self.path("dlq.jsonl")) as f:
+            dead = [json.loads(line) for line in f]
+        self.assertEqual([d["value"] for d in dead], ["2,lots\n", "3\n"])
+        self.assertIn("in.txt:3: column 'amount'", dead[0]["error"])
+        self.assertIn("in.txt:4: expected 2 fields", dead[1]["error"])
+        self.assertEqual(dead[0]["stage"], "source")
+
     def test_configuration_errors(self):
         self.write("in.txt", b"a\n1\n")
         for extra, message in [({"csv.delimiter": ";;"}, b"one character"),
