@@ -78,6 +78,16 @@ class Sink {
     (void)offsets;
     return Status::Ok();
   }
+
+  // Exactly-once for a sink whose state can live in the offsets file (the file sink): after each
+  // flush the runner commits position() atomically with the source offsets, as one more entry;
+  // at start restore() gets the committed entries back, so the sink can cut what a crash left
+  // after its committed position.
+  virtual std::optional<std::pair<Json, Json>> position() const { return std::nullopt; }
+  virtual Status restore(const OffsetReader& offsets) {
+    (void)offsets;
+    return Status::Ok();
+  }
   virtual void close() {}
 };
 

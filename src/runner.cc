@@ -104,6 +104,10 @@ class Run {
     KPIPE_RETURN_IF_ERROR(ErrorHandler::create(pipeline_.errors, pipeline_.sink.name,
                                                pipeline_.sink.config, registry_, context_,
                                                &errors_));
+    if (Status st = sink_->restore(*offsets_).with_context("sink"); !st.ok()) {
+      sink_->close();
+      return st;
+    }
     if (sink_->stores_offsets()) {
       // The sink's offsets were committed with its data: they are what the target holds.
       std::vector<std::pair<Json, Json>> stored;
@@ -242,6 +246,7 @@ class Run {
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
     last_commit_ = Clock::now();
     if (updates.empty()) return Status::Ok();
+    if (auto position = sink_->position()) updates.push_back(std::move(*position));
     for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
     ++commits_;
     KPIPE_RETURN_IF_ERROR(offsets_->commit(updates));

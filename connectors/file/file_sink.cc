@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "connectors/file/file.h"
 
@@ -21,12 +22,19 @@ class FileSink : public Sink {
 
   Status open(const Config& config, const RunContext&) override {
     if (!config.has("file")) {
+      if (config.boolean("exactly.once"))
+        return config.invalid("exactly.once", "needs a file: stdout cannot be cut back");
       out_ = stdout;
       name_ = "stdout";
       return Status::Ok();
     }
     name_ = config.str("file");
-    KPIPE_RETURN_IF_ERROR(drop_torn_line());
+    exactly_once_ = config.boolean("exactly.once");
+    if (exactly_once_)
+      position_key_ = Json{{"kpipe.sink", "file"},
+                           {"file", std::filesystem::absolute(name_).lexically_normal().string()}};
+    // With exactly-once, restore() cuts back to the committed length instead.
+    if (!exactly_once_) KPIPE_RETURN_IF_ERROR(drop_torn_line());
     out_ = std::fopen(name_.c_str(), "ab");
     if (!out_)
       return Status::Runtime("cannot open output file " + name_ + ": " + std::strerror(errno));
@@ -39,7 +47,42 @@ class FileSink : public Sink {
       const std::string& v = r.value_bytes ? *r.value_bytes : kNull;
       if (std::fwrite(v.data(), 1, v.size(), out_) != v.size() || std::fputc('\n', out_) == EOF)
         return error("writing");
+      length_ += static_cast<int64_t>(v.size()) + 1;
     }
+    return Status::Ok();
+  }
+
+  std::optional<std::pair<Json, Json>> position() const override {
+    if (!exactly_once_) return std::nullopt;
+    return std::make_pair(position_key_, Json{{"length", length_}});
+  }
+
+  // Exactly-once: whatever lies past the committed length was written after the last commit, and
+  // its records will be read again: cut it.
+  Status restore(const OffsetReader& offsets) override {
+    if (!exactly_once_) return Status::Ok();
+    struct stat st {};
+    if (::fstat(fileno(out_), &st) != 0) return error("stat of");
+    auto committed = offsets.offset(position_key_);
+    if (!committed) {  // the first exactly-once run: what the file holds is not ours to cut
+      length_ = st.st_size;
+      return Status::Ok();
+    }
+    const Json& recorded = (*committed)["length"];
+    if (!recorded.is_number_integer())
+      return Status::Runtime("the offsets file's entry for " + name_ + " has no length");
+    const off_t length = recorded.get<off_t>();
+    if (st.st_size < length)
+      return Status::Runtime(name_ + " is shorter (" + std::to_string(st.st_size) +
+                             " bytes) than its committed length " + std::to_string(length) +
+                             ": it was changed outside kpipe; exactly-once cannot continue");
+    if (st.st_size > length) {
+      spdlog::info("{}: cutting {} bytes written after the last commit", name_,
+                   st.st_size - length);
+      if (::ftruncate(fileno(out_), length) != 0 || ::fsync(fileno(out_)) != 0)
+        return error("truncating");
+    }
+    length_ = length;
     return Status::Ok();
   }
 
@@ -97,6 +140,9 @@ class FileSink : public Sink {
   inline static const std::string kNull = "null";  // Connect's println(null)
   std::FILE* out_ = nullptr;
   std::string name_;
+  bool exactly_once_ = false;
+  Json position_key_;   // {"kpipe.sink":"file","file":<absolute path>} in the offsets file
+  int64_t length_ = 0;  // bytes in the file, as restore() left it plus what write() added
 };
 
 }  // namespace
@@ -110,7 +156,10 @@ void register_file(Registry& registry) {
                                ComponentKind::kSink,
                                "Records as lines of a file or stdout (Kafka's FileStreamSink)",
                                {{"file", FieldType::kString, std::nullopt, false,
-                                 "Output file, appended to; stdout when not set"}}},
+                                 "Output file, appended to; stdout when not set"},
+                                {"exactly.once", FieldType::kBool, "false", false,
+                                 "Commit the file's length with the offsets and cut what a crash "
+                                 "left after it: no duplicates (needs file)"}}},
                     [] { return std::make_unique<FileSink>(); });
 }
 
