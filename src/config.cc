@@ -182,7 +182,14 @@ Status unknown_key(const ConfigSpec& spec, const std::string& key, const std::st
   return Status::Invalid(msg + " See: kpipe describe " + spec.name);
 }
 
+Status finish_defaults(const ConfigSpec& spec, const std::string& where, Config* out);
+
 Status finish(const ConfigSpec& spec, const std::string& where, Config* out) {
+  KPIPE_RETURN_IF_ERROR(finish_defaults(spec, where, out));
+  return spec.check ? spec.check(*out) : Status::Ok();
+}
+
+Status finish_defaults(const ConfigSpec& spec, const std::string& where, Config* out) {
   for (const auto& f : spec.fields) {
     if (out->values.count(f.name)) continue;
     if (f.type == FieldType::kObjects) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct ConfigSpec {
   // properties handed to the client, which validates them itself).
   bool passthrough = false;
   std::string passthrough_description;
+  // Rules across keys (mode timestamp needs timestamp.column.name, ...), run after parsing, so
+  // `kpipe validate` reports them too.
+  std::function<Status(const class Config&)> check;
 
   const FieldSpec* find(const std::string& key) const;
 };

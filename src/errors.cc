@@ -8,8 +8,20 @@
 
 namespace kpipe {
 
-const ConfigSpec& errors_spec() {
-  static const ConfigSpec spec{
+namespace {
+
+Status check_errors(const Config& errors) {
+  if (errors.str("tolerance") == "all") return Status::Ok();
+  for (const char* key : {"deadletterqueue.file", "deadletterqueue.topic.name"})
+    if (errors.has(key))
+      return errors.invalid(key,
+                            "a dead-letter queue needs tolerance: all (with none the run stops at "
+                            "the first bad record)");
+  return Status::Ok();
+}
+
+ConfigSpec make_errors_spec() {
+  ConfigSpec spec{
       "errors",
       ComponentKind::kSource,
       "What happens to a record that cannot be read or converted",
@@ -32,6 +44,14 @@ const ConfigSpec& errors_spec() {
           {"deadletterqueue.context.headers.enable", FieldType::kBool, "false", false,
            "Add __connect.errors.* headers (stage, topic, partition, offset, message)"},
       }};
+  spec.check = check_errors;
+  return spec;
+}
+
+}  // namespace
+
+const ConfigSpec& errors_spec() {
+  static const ConfigSpec spec = make_errors_spec();
   return spec;
 }
 
@@ -52,12 +72,6 @@ Status ErrorHandler::create(const Config& errors, const std::string& sink_name,
   h->log_messages_ = errors.boolean("log.include.messages");
   h->context_headers_ = errors.boolean("deadletterqueue.context.headers.enable");
   h->pipeline_ = context.pipeline_name;
-  const bool dlq = errors.has("deadletterqueue.file") || errors.has("deadletterqueue.topic.name");
-  if (dlq && !h->tolerate_all_)
-    return errors.invalid(
-        errors.has("deadletterqueue.file") ? "deadletterqueue.file" : "deadletterqueue.topic.name",
-        "a dead-letter queue needs tolerance: all (with none the run stops at "
-        "the first bad record)");
   if (errors.has("deadletterqueue.file")) {
     h->file_path_ = errors.str("deadletterqueue.file");
     h->file_ = std::fopen(h->file_path_.c_str(), "ab");

@@ -30,6 +30,8 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) must fail the write with EFBIG, not kill the run unflushed.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int fail(const Status& st) {

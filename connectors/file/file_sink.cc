@@ -22,8 +22,6 @@ class FileSink : public Sink {
 
   Status open(const Config& config, const RunContext&) override {
     if (!config.has("file")) {
-      if (config.boolean("exactly.once"))
-        return config.invalid("exactly.once", "needs a file: stdout cannot be cut back");
       out_ = stdout;
       name_ = "stdout";
       return Status::Ok();
@@ -152,15 +150,20 @@ std::unique_ptr<Source> make_file_source();
 
 void register_file(Registry& registry) {
   registry.add_source(file_source_spec(), make_file_source);
-  registry.add_sink(ConfigSpec{"file",
+  ConfigSpec sink = ConfigSpec{"file",
                                ComponentKind::kSink,
                                "Records as lines of a file or stdout (Kafka's FileStreamSink)",
                                {{"file", FieldType::kString, std::nullopt, false,
                                  "Output file, appended to; stdout when not set"},
                                 {"exactly.once", FieldType::kBool, "false", false,
                                  "Commit the file's length with the offsets and cut what a crash "
-                                 "left after it: no duplicates (needs file)"}}},
-                    [] { return std::make_unique<FileSink>(); });
+                                 "left after it: no duplicates (needs file)"}}};
+  sink.check = [](const Config& config) {
+    if (config.boolean("exactly.once") && !config.has("file"))
+      return config.invalid("exactly.once", "needs a file: stdout cannot be cut back");
+    return Status::Ok();
+  };
+  registry.add_sink(std::move(sink), [] { return std::make_unique<FileSink>(); });
 }
 
 }  // namespace kpipe

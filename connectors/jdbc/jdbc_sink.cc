@@ -98,6 +98,9 @@ void append_key(const Value& v, std::string* out) {
 
 class JdbcSink : public Sink {
  public:
+  // The cross-key rules of read_config(), for ConfigSpec::check.
+  static Status check(const Config& config) { return JdbcSink().read_config(config); }
+
   Status open(const Config& config, const RunContext& context) override {
     context_ = &context;
     KPIPE_RETURN_IF_ERROR(read_config(config));
@@ -200,6 +203,8 @@ class JdbcSink : public Sink {
 
  private:
   Status read_config(const Config& config) {
+    if (Status url = jdbc::check_url(config.str("connection.url")); !url.ok())
+      return config.invalid("connection.url", url.message());
     const std::string& mode = config.str("insert.mode");
     mode_ = mode == "upsert"   ? InsertMode::kUpsert
             : mode == "update" ? InsertMode::kUpdate
@@ -286,6 +291,13 @@ class JdbcSink : public Sink {
     plan->tombstone = tombstone;
     KPIPE_RETURN_IF_ERROR(build_columns(r, plan.get()));
     KPIPE_RETURN_IF_ERROR(ensure_table(table, plan.get()));
+    // Delete plans made while the table was missing would skip their deletes forever: once this
+    // plan made the table exist, they find their columns (and later tombstones reach the rows).
+    for (const auto& p : state.plans) {
+      if (!p->table_missing || plan->table_missing) continue;
+      p->table_missing = false;
+      KPIPE_RETURN_IF_ERROR(ensure_table(table, p.get()));
+    }
     state.plans.push_back(plan);
     if (state.plans.size() > 64) state.plans.erase(state.plans.begin());
     state.last = plan;
@@ -622,7 +634,7 @@ class JdbcSink : public Sink {
 }  // namespace
 
 ConfigSpec jdbc_sink_spec() {
-  return ConfigSpec{
+  ConfigSpec spec{
       "jdbc",
       ComponentKind::kSink,
       "Rows into SQL tables: PostgreSQL, MySQL/MariaDB, SQLite (Confluent's JDBC sink), "
@@ -708,6 +720,8 @@ ConfigSpec jdbc_sink_spec() {
           {"exactly.once.offsets.table", FieldType::kString, "kpipe_offsets", false,
            "Table of the offsets (pipeline, source_partition, source_offset); created if missing"},
       }};
+  spec.check = JdbcSink::check;
+  return spec;
 }
 
 std::unique_ptr<Sink> make_jdbc_sink() {

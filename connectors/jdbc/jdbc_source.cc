@@ -83,6 +83,9 @@ struct Scan {
 
 class JdbcSource : public Source {
  public:
+  // The cross-key rules of read_config(), for ConfigSpec::check.
+  static Status check(const Config& config) { return JdbcSource().read_config(config); }
+
   Status open(const Config& config, const RunContext& context,
               const OffsetReader& offsets) override {
     context_ = &context;
@@ -137,6 +140,8 @@ class JdbcSource : public Source {
 
  private:
   Status read_config(const Config& config) {
+    if (Status url = jdbc::check_url(config.str("connection.url")); !url.ok())
+      return config.invalid("connection.url", url.message());
     const std::string& mode = config.str("mode");
     mode_ = mode == "bulk"           ? Mode::kBulk
             : mode == "incrementing" ? Mode::kIncrementing
@@ -147,6 +152,8 @@ class JdbcSource : public Source {
     delay_ms_ = config.integer("timestamp.delay.interval.ms");
     if (config.has("timestamp.initial")) initial_ms_ = config.integer("timestamp.initial");
     query_suffix_ = config.str("query.suffix");
+    if (Status tz = jdbc::TimeZone::load(config.str("db.timezone"), &timezone_); !tz.ok())
+      return config.invalid("db.timezone", tz.message());
     const bool needs_ts = mode_ == Mode::kTimestamp || mode_ == Mode::kTimestampIncrementing;
     const bool needs_inc = mode_ == Mode::kIncrementing || mode_ == Mode::kTimestampIncrementing;
     if (needs_ts && config.list("timestamp.column.name").empty())
@@ -467,7 +474,7 @@ class JdbcSource : public Source {
 }  // namespace
 
 ConfigSpec jdbc_source_spec() {
-  return ConfigSpec{
+  ConfigSpec spec{
       "jdbc",
       ComponentKind::kSource,
       "Rows of SQL tables or a query: PostgreSQL, MySQL/MariaDB, SQLite (Confluent's JDBC source)",
@@ -562,6 +569,8 @@ ConfigSpec jdbc_source_spec() {
           {"db.timezone", FieldType::kString, "UTC", false,
            "Zone of timestamps without time zone (DATETIME, timestamp)"},
       }};
+  spec.check = JdbcSource::check;
+  return spec;
 }
 
 std::unique_ptr<Source> make_jdbc_source() {

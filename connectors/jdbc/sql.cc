@@ -11,17 +11,41 @@
 
 namespace kpipe::jdbc {
 
-Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out) {
-  const std::string& url = options.url;
+namespace {
+
+enum class Dialect { kUnknown, kPostgres, kMysql, kSqlite };
+
+Dialect dialect_of(const std::string& url) {
   auto starts = [&](const char* prefix) { return url.rfind(prefix, 0) == 0; };
   if (starts("jdbc:postgresql:") || starts("postgresql:") || starts("postgres:"))
-    return connect_postgres(options, out);
+    return Dialect::kPostgres;
   if (starts("jdbc:mysql:") || starts("jdbc:mariadb:") || starts("mysql:") || starts("mariadb:"))
-    return connect_mysql(options, out);
-  if (starts("jdbc:sqlite:") || starts("sqlite:")) return connect_sqlite(options, out);
+    return Dialect::kMysql;
+  if (starts("jdbc:sqlite:") || starts("sqlite:")) return Dialect::kSqlite;
+  return Dialect::kUnknown;
+}
+
+}  // namespace
+
+Status check_url(const std::string& url) {
+  if (dialect_of(url) != Dialect::kUnknown) return Status::Ok();
   return Status::Invalid(
-      "connection.url: unsupported database URL (expected jdbc:postgresql://, postgresql://, "
-      "jdbc:mysql://, jdbc:mariadb:// or jdbc:sqlite:PATH)");
+      "unsupported database URL (expected jdbc:postgresql://, postgresql://, jdbc:mysql://, "
+      "jdbc:mariadb:// or jdbc:sqlite:PATH)");
+}
+
+Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out) {
+  switch (dialect_of(options.url)) {
+    case Dialect::kPostgres:
+      return connect_postgres(options, out);
+    case Dialect::kMysql:
+      return connect_mysql(options, out);
+    case Dialect::kSqlite:
+      return connect_sqlite(options, out);
+    case Dialect::kUnknown:
+      break;
+  }
+  return check_url(options.url).with_context("connection.url");
 }
 
 Status connect_with_retries(const ConnectOptions& options, int64_t attempts, int64_t backoff_ms,

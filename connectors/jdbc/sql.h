@@ -123,6 +123,9 @@ class Connection {
   virtual Status write(const WriteBatch& batch, const TimeZone& zone) = 0;
 };
 
+// Invalid unless the URL names a database kpipe speaks (connect() checks it too).
+Status check_url(const std::string& url);
+
 // Opens a connection for the URL's dialect. Unreachable server or bad credentials:
 // Status::Runtime whose message never contains the password.
 Status connect(const ConnectOptions& options, std::unique_ptr<Connection>* out);
