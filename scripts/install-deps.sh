@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ make cmake pkg-config clang-format
+  g++ make cmake pkg-config clang-format clang libclang-rt-14-dev
   librdkafka-dev libcli11-dev libyaml-cpp-dev libpqxx-dev libmysqlcppconn-dev
   libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev
   kcat sqlite3 postgresql mariadb-server mariadb-client python3 time

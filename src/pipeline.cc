@@ -186,15 +186,35 @@ Status substitute(const std::string& text, const std::string& where, std::string
 }
 
 Status load_pipeline(const std::string& path, const Registry& registry, Pipeline* out) {
-  out->file = path;
-  out->dir = fs::path(path).parent_path().string();
-  if (out->dir.empty()) out->dir = ".";
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::Invalid(path + ": cannot read the pipeline file: " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_pipeline(text.str(), path, registry, out);
+}
+
+Status parse_pipeline_tree(const std::string& text, const std::string& path,
+                           const Registry& registry, Pipeline* out);
+
+Status parse_pipeline(const std::string& text, const std::string& path, const Registry& registry,
+                      Pipeline* out) {
+  // yaml-cpp throws for shapes it cannot convert (a mapping used as a key, ...): name the place.
+  try {
+    return parse_pipeline_tree(text, path, registry, out);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(mark(path, e.mark) + ": unexpected YAML structure: " + e.msg);
+  }
+}
+
+Status parse_pipeline_tree(const std::string& text, const std::string& path,
+                           const Registry& registry, Pipeline* out) {
+  out->file = path;
+  out->dir = fs::path(path).parent_path().string();
+  if (out->dir.empty()) out->dir = ".";
   YAML::Node root;
   try {
-    root = YAML::Load(in);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return Status::Invalid(mark(path, e.mark) + ": YAML syntax error: " + e.msg);
   }

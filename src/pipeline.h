@@ -32,6 +32,10 @@ struct Pipeline {
 // Reads and validates `path`. Every error names file:line:column and the key.
 Status load_pipeline(const std::string& path, const Registry& registry, Pipeline* out);
 
+// The same for pipeline text; `path` names it in messages and anchors relative paths.
+Status parse_pipeline(const std::string& text, const std::string& path, const Registry& registry,
+                      Pipeline* out);
+
 // Replaces ${env:NAME} and ${file:PATH} in `text`; `where` prefixes errors.
 Status substitute(const std::string& text, const std::string& where, std::string* out);
 

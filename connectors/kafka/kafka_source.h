@@ -81,7 +81,6 @@ class KafkaSource : public Source {
   std::string bootstrap_;
   size_t batch_size_ = 2000;
   int64_t reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;  // where a partition without an offset starts
-  bool cooperative_ = false;
   bool assigned_once_ = false;
   bool exhausted_ = false;
   std::chrono::steady_clock::time_point opened_at_{}, first_assignment_deadline_{};
