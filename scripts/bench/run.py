@@ -5,6 +5,10 @@ Writes BENCHMARKS.md: median wall time, records/s, peak RSS, and peer-time / kpi
 (>= 1 means kpipe is as fast or faster). BENCH_ROWS scales the data (default 1,000,000),
 BENCH_REPEAT the runs per side (default 3).
 """
+import base64
+import hashlib
+import json
+import math
 import os
 import platform
 import re
@@ -27,6 +31,7 @@ import dbserver  # noqa: E402  (the tests' throwaway servers)
 import harness  # noqa: E402
 
 results = []  # (workload, side, [walls], [rss_kb], records)
+notes = []  # lines under the table: skipped peers, wrong results
 
 
 def timed(cmd, shell=False, env=None):
@@ -42,13 +47,18 @@ def timed(cmd, shell=False, env=None):
 
 
 def alternate(name, records, sides):
-    """sides: list of (label, prepare(), command, shell). Runs them A B A B ... REPEAT times."""
+    """sides: list of (label, prepare(), command, shell[, check()]). Runs them A B A B ... REPEAT
+    times; check (untimed, after each run) returns None or what is wrong with the result."""
     runs = {label: ([], []) for label, *_ in sides}
     for _ in range(REPEAT):
-        for label, prepare, cmd, shell in sides:
+        for label, prepare, cmd, shell, *check in sides:
             if prepare:
                 prepare()
             wall, rss = timed(cmd, shell)
+            wrong = check[0]() if check and check[0] else None
+            if wrong:
+                notes.append(f"{name}, {label}: {wrong}")
+                print(f"{name}, {label}: WRONG: {wrong}", flush=True)
             runs[label][0].append(wall)
             runs[label][1].append(rss)
     for label, *_ in sides:
@@ -136,6 +146,177 @@ def memory(pg):
     fresh(out)()
 
 
+COLUMNS = "id, username, login_time, amount, payload"
+PG_TABLE = ("(id bigint PRIMARY KEY, username text NOT NULL, login_time timestamp(6) NOT NULL, "
+            "amount numeric(12,2), payload text)")
+
+
+def pgloader_binary():
+    """pgloader (Debian package), installed with apt-get when missing; None (and a note) if it can't be."""
+    if shutil.which("pgloader"):
+        return shutil.which("pgloader")
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"] if shutil.which("sudo") else None
+    if sudo is not None:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = sudo + ["apt-get", "install", "-y", "-q", "pgloader"]
+        for cmd in ([install] if subprocess.run(["apt-cache", "show", "pgloader"], capture_output=True).returncode == 0
+                    else []) + [sudo + ["apt-get", "update", "-q"], install]:
+            print("bench: " + " ".join(cmd), flush=True)
+            subprocess.run(cmd, capture_output=True, env=env, timeout=600)
+            if shutil.which("pgloader"):
+                return shutil.which("pgloader")
+    notes.append("pgloader could not be installed (apt-get install pgloader" +
+                 (" needs root or passwordless sudo" if sudo is None else " failed") + "): its rows are skipped.")
+    return None
+
+
+def pg_digest(pg, table):
+    """count, sum(amount), sum(length(payload)), max(login_time) to the microsecond."""
+    return pg.query(f"SELECT count(*), sum(amount), sum(length(payload)), "
+                    f"to_char(max(login_time), 'YYYY-MM-DD HH24:MI:SS.US') FROM {table}")[0]
+
+
+def expect(pg, table, want):
+    def check():
+        try:
+            got = pg_digest(pg, table)
+        except RuntimeError as e:
+            return " ".join(str(e).split("LINE 1")[0].split())
+        return None if got == want else f"{table} holds (rows, sum amount, sum len payload, max time) {got}, expected {want}"
+    return check
+
+
+def pg_parts(pg):
+    """host, port, database, user, password of pg.url (postgresql://user:pw@host:port/db)."""
+    m = re.match(r"postgresql://([^:]+):([^@]+)@([^:/]+):(\d+)/(\w+)", pg.url)
+    return m.group(3), m.group(4), m.group(5), m.group(1), m.group(2)
+
+
+def mariadb_to_postgres(my, pg, pgloader):
+    """4. MariaDB -> PostgreSQL bulk copy into a fresh table each run; peer pgloader."""
+    my.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, username VARCHAR(64) NOT NULL, login_time DATETIME(6) NOT NULL, "
+            "amount DECIMAL(12,2), payload TEXT)")
+    my.exec(f"INSERT INTO t SELECT seq, CONCAT('user', seq), TIMESTAMP('2024-01-01') + INTERVAL seq * 1000 MICROSECOND, "
+            f"(seq % 100000) / 100, REPEAT(MD5(seq), 3) FROM seq_1_to_{ROWS}")
+    want = [list(r) for r in my.query("SELECT COUNT(*), SUM(amount), SUM(LENGTH(payload)), "
+                                      "DATE_FORMAT(MAX(login_time), '%Y-%m-%d %H:%i:%s.%f') FROM t")][0]
+    p = write(os.path.join(WORK, "m2p.yaml"),
+              f"name: m2p\nsource:\n  connector: jdbc\n  connection.url: '{my.url}'\n  mode: bulk\n"
+              f"  table.whitelist: t\n  batch.max.rows: 10000\n"
+              f"sink:\n  connector: jdbc\n  connection.url: {pg.url}\n  insert.mode: insert\n"
+              f"  pk.mode: record_value\n  pk.fields: id\n  auto.create: true\n  table.name.format: m2p\n")
+
+    def prepare_kpipe():
+        fresh(os.path.join(WORK, "m2p.offsets.json"))()
+        pg.exec("DROP TABLE IF EXISTS m2p")
+    sides = [("kpipe", prepare_kpipe, [KPIPE, "run", p], False, expect(pg, "m2p", want))]
+    if pgloader:
+        # MySQL's database `kpipe` becomes a PostgreSQL schema: renamed to m2p_pgloader, dropped before each run.
+        host, port, db, user, pw = pg_parts(pg)
+        my_port = my.url.split("127.0.0.1:")[1].split("/")[0]
+        load = write(os.path.join(WORK, "m2p.load"),
+                     f"LOAD DATABASE\n  FROM mysql://kpipe:kpipe@127.0.0.1:{my_port}/kpipe\n"
+                     f"  INTO postgresql://{user}:{pw}@{host}:{port}/{db}\n"
+                     f"  WITH include drop, create tables, create indexes, reset sequences\n"
+                     f"  INCLUDING ONLY TABLE NAMES MATCHING 't'\n"
+                     f"  ALTER SCHEMA 'kpipe' RENAME TO 'm2p_pgloader';\n")
+        sides.append(("pgloader", lambda: pg.exec("DROP SCHEMA IF EXISTS m2p_pgloader CASCADE"),
+                      [pgloader, "--root-dir", os.path.join(WORK, "pgloader"), load], False,
+                      expect(pg, "m2p_pgloader.t", want)))
+    alternate("4. MariaDB → PostgreSQL, bulk copy", ROWS, sides)
+
+
+def csv_to_postgres(pg, pgloader):
+    """5. CSV file -> PostgreSQL insert into the same pre-created table, truncated before each run."""
+    data = os.path.join(WORK, "rows.csv")
+    base = 1704067200  # 2024-01-01T00:00:00Z
+    with open(data, "w") as f:
+        f.write("id,username,login_time,amount,payload\n")
+        for i in range(1, ROWS + 1):
+            s, ms = divmod(i, 1000)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base + s))
+            f.write(f"{i},user{i},{stamp}.{ms:03d}000,{(i % 100000) // 100}.{i % 100:02d},"
+                    f"{hashlib.md5(str(i).encode()).hexdigest() * 3}\n")
+    pg.exec(f"CREATE TABLE c {PG_TABLE}")
+    truncate = lambda: pg.exec("TRUNCATE c")  # noqa: E731
+    # What \copy loads is the reference for the others.
+    truncate()
+    subprocess.run(["psql", pg.url, "-qc", f"\\copy c FROM '{data}' CSV HEADER"], check=True)
+    want = pg_digest(pg, "c")
+    p = write(os.path.join(WORK, "c2p.yaml"),
+              f"name: c2p\nsource:\n  connector: file\n  file: {data}\n  topic: c\n  format: csv\n"
+              f"  csv.schema: 'id:int64,username:string,login_time:timestamp,amount:decimal(12,2),payload:string'\n"
+              f"sink:\n  connector: jdbc\n  connection.url: {pg.url}\n  insert.mode: insert\n"
+              f"  table.name.format: c\n")
+
+    def prepare_kpipe():
+        fresh(os.path.join(WORK, "c2p.offsets.json"))()
+        truncate()
+    check = expect(pg, "c", want)
+    sides = [("kpipe", prepare_kpipe, [KPIPE, "run", p], False, check),
+             ("psql \\copy", truncate, ["psql", pg.url, "-qc", f"\\copy c FROM '{data}' CSV HEADER"], False, check)]
+    if pgloader:
+        host, port, db, user, pw = pg_parts(pg)
+        load = write(os.path.join(WORK, "c2p.load"),
+                     f"LOAD CSV\n  FROM '{data}' ({COLUMNS})\n"
+                     f"  INTO postgresql://{user}:{pw}@{host}:{port}/{db}\n  TARGET TABLE c\n  ({COLUMNS})\n"
+                     f"  WITH skip header = 1, fields terminated by ',', fields optionally enclosed by '\"';\n")
+        sides.append(("pgloader", truncate, [pgloader, "--root-dir", os.path.join(WORK, "pgloader"), load], False,
+                      check))
+    alternate("5. CSV → PostgreSQL, insert", ROWS, sides)
+    return want
+
+
+def kafka_to_postgres(pg, want):
+    """6. Kafka (mock) -> PostgreSQL upsert of Connect JSON records with schemas; records/s, no peer."""
+    schema = json.dumps({"type": "struct", "optional": False, "name": "t", "fields": [
+        {"type": "int64", "optional": False, "field": "id"},
+        {"type": "string", "optional": False, "field": "username"},
+        {"type": "int64", "optional": False, "name": "org.apache.kafka.connect.data.Timestamp", "version": 1,
+         "field": "login_time"},
+        {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+         "parameters": {"scale": "2", "connect.decimal.precision": "12"}, "field": "amount"},
+        {"type": "string", "optional": True, "field": "payload"}]}, separators=(",", ":"))
+    data = os.path.join(WORK, "records.jsonl")
+    size = 0
+    with open(data, "w") as f:
+        for i in range(1, ROWS + 1):
+            cents = i % 100000
+            amount = base64.b64encode(cents.to_bytes(max(1, (cents.bit_length() + 8) // 8), "big", signed=True))
+            line = (f'{i}\t{{"schema":{schema},"payload":{{"id":{i},"username":"user{i}",'
+                    f'"login_time":{1704067200000 + i},"amount":"{amount.decode()}",'
+                    f'"payload":"{hashlib.md5(str(i).encode()).hexdigest() * 3}"}}}}\n')
+            size += len(line)
+            f.write(line)
+    # The mock cluster keeps ~5 MB per partition: enough partitions that nothing is dropped, and keys
+    # (the id, as Connect would key an upsert) so that they fill evenly (kcat's null-key sticky
+    # partitioning piles whole batches onto one partition, which then drops its oldest).
+    partitions = max(1, math.ceil(size / (4 << 20)))
+    kafka = harness.MockKafka(topics=[f"k2p:{partitions}"])
+    try:
+        subprocess.run(["kcat", "-P", "-b", kafka.bootstrap, "-t", "k2p", "-K", "\t", "-l", data], check=True,
+                       capture_output=True)
+        p = os.path.join(WORK, "k2p.yaml")
+        runs = [0]
+
+        def prepare():
+            runs[0] += 1
+            write(p, f"name: k2p\nsource:\n  connector: kafka\n  bootstrap.servers: '{kafka.bootstrap}'\n"
+                     f"  topics: [k2p]\n  group.id: bench-k2p-{runs[0]}\n  session.timeout.ms: 6000\n"
+                     f"converter: {{key: string, value: json, value.schemas.enable: true}}\n"
+                     f"sink:\n  connector: jdbc\n  connection.url: {pg.url}\n  insert.mode: upsert\n"
+                     f"  pk.mode: record_value\n  pk.fields: id\n  auto.create: true\n  table.name.format: k2p\n")
+            fresh(os.path.join(WORK, "k2p.offsets.json"))()
+            pg.exec("DROP TABLE IF EXISTS k2p")
+        notes.append("6. includes joining a new consumer group: ~3 s on the mock cluster (its initial rebalance "
+                     "delay, as Kafka's group.initial.rebalance.delay.ms), whatever BENCH_ROWS is.")
+        alternate(f"6. Kafka → PostgreSQL, upsert ({partitions} partitions)", ROWS, [
+            ("kpipe", prepare, [KPIPE, "run", p], False, expect(pg, "k2p", want)),
+        ])
+    finally:
+        kafka.stop()
+
+
 def report():
     cpu = "unknown"
     for line in open("/proc/cpuinfo"):
@@ -164,19 +345,28 @@ def report():
             rate = f"{records / med:,.0f}" if records else "-"
             ratio = f"{med / kp:.2f}" if side != "kpipe" and kp else ""
             lines.append(f"| {name} | {side} | {med:.3f} | {rate} | {max(rss) / 1024:.1f} | {ratio} |")
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
     text = "\n".join(lines) + "\n"
     write(os.path.join(ROOT, "BENCHMARKS.md"), text)
     print(text)
 
 
 def main():
+    pgloader = pgloader_binary()
     kafka = harness.MockKafka(topics=["lines:1", "pg:1", "pgpeer:1"])
     pg = dbserver.Postgres()
+    my = None
     try:
         file_to_kafka(kafka)
         postgres_to_kafka(pg, kafka)
         memory(pg)
+        my = dbserver.MariaDb()
+        mariadb_to_postgres(my, pg, pgloader)
+        kafka_to_postgres(pg, csv_to_postgres(pg, pgloader))  # 6 checks against the rows of 5
     finally:
+        if my:
+            my.stop()
         pg.stop()
         kafka.stop()
         shutil.rmtree(WORK, ignore_errors=True)
