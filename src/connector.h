@@ -2,10 +2,13 @@
 // The runner owns offsets, retries, errors and commit points; connectors own their I/O only.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,6 +33,13 @@ struct RunContext {
   // Set on SIGINT/SIGTERM. A source waiting for data checks it at least every 100 ms and returns.
   const std::atomic<bool>* stopping = nullptr;
   bool stop_requested() const { return stopping && stopping->load(std::memory_order_relaxed); }
+  // Sleeps `ms`, or less when a stop is requested meanwhile (checked every 100 ms at most).
+  void sleep_ms(int64_t ms) const {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!stop_requested() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+  }
 };
 
 class Source {

@@ -203,12 +203,7 @@ class FileSource : public Source {
     return Status::Ok();
   }
 
-  void wait() {
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(poll_interval_ms_);
-    while (!context_->stop_requested() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min<int64_t>(100, poll_interval_ms_)));
-  }
+  void wait() { context_->sleep_ms(poll_interval_ms_); }
 
   // Reads more bytes after the unconsumed ones; sets eof_ when none came.
   Status fill() {

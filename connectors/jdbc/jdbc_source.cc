@@ -105,7 +105,7 @@ class JdbcSource : public Source {
             return Status::Ok();
           }
           if (!batch->empty()) return Status::Ok();
-          wait_poll_interval();
+          context_->sleep_ms(poll_interval_ms_);
           next_scan_ = 0;
           return Status::Ok();
         }
@@ -444,14 +444,6 @@ class JdbcSource : public Source {
     }
     batch->push_back(std::move(r));
     return Status::Ok();
-  }
-
-  void wait_poll_interval() { sleep_ms(poll_interval_ms_); }
-
-  void sleep_ms(int64_t ms) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (!context_->stop_requested() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(100, ms)));
   }
 
   const RunContext* context_ = nullptr;

@@ -1009,12 +1009,6 @@ class PgConnection : public Connection {
     return out;
   }
 
-  std::string quote_table(const std::string& table) const override {
-    const size_t dot = table.find('.');
-    if (dot == std::string::npos) return quote(table);
-    return quote(table.substr(0, dot)) + "." + quote(table.substr(dot + 1));
-  }
-
   Status tables(const std::vector<std::string>& types, std::vector<std::string>* out) override {
     std::string kinds;
     bool partitions = false;

@@ -90,8 +90,13 @@ class Connection {
   virtual std::string database() const = 0;
   // Quotes one identifier ("a""b" / `a``b`); never fails, the result is always safe to splice.
   virtual std::string quote(const std::string& identifier) const = 0;
-  // A qualified table name "schema.table" or "table" quoted as one or two identifiers.
-  virtual std::string quote_table(const std::string& table) const = 0;
+  // A qualified table name "schema.table" (split at the first dot) or "table", quoted as one or
+  // two identifiers.
+  virtual std::string quote_table(const std::string& table) const {
+    const size_t dot = table.find('.');
+    if (dot == std::string::npos) return quote(table);
+    return quote(table.substr(0, dot)) + "." + quote(table.substr(dot + 1));
+  }
 
   // The SQL expression the source compares and orders timestamps by, for a column or COALESCE
   // expression. Its value is selected too and becomes the offset, so comparisons and offsets
