@@ -1,5 +1,6 @@
 // The one place the engine learns which connectors exist.
 #include "connectors/file/file.h"
+#include "connectors/hbase/hbase.h"
 #include "connectors/jdbc/jdbc.h"
 #include "connectors/kafka/kafka.h"
 #include "converters.h"
@@ -11,6 +12,7 @@ void register_builtins(Registry& registry) {
   register_file(registry);
   register_kafka(registry);
   register_jdbc(registry);
+  register_hbase(registry);
   register_converters(registry);
 }
 
