@@ -640,41 +640,6 @@ ConfigSpec jdbc_sink_spec() {
       "Rows into SQL tables: PostgreSQL, MySQL/MariaDB, SQLite (Confluent's JDBC sink), "
       "exactly-once with exactly.once",
       {
-          {"connection.url",
-           FieldType::kString,
-           std::nullopt,
-           true,
-           "jdbc:postgresql://host:port/db, postgresql://..., jdbc:mysql://host:port/db, "
-           "jdbc:mariadb://..., jdbc:sqlite:PATH (created if missing; may carry credentials: "
-           "never printed)",
-           {},
-           true},
-          {"connection.user", FieldType::kString, std::nullopt, false, "User; overrides the URL's"},
-          {"connection.password",
-           FieldType::kString,
-           std::nullopt,
-           false,
-           "Password; overrides the URL's",
-           {},
-           true},
-          {"connection.attempts",
-           FieldType::kInt,
-           "3",
-           false,
-           "Connection attempts before failing",
-           {},
-           false,
-           1,
-           1000},
-          {"connection.backoff.ms",
-           FieldType::kInt,
-           "10000",
-           false,
-           "Wait between connection attempts",
-           {},
-           false,
-           0,
-           3600000},
           {"insert.mode",
            FieldType::kString,
            "insert",
@@ -720,6 +685,8 @@ ConfigSpec jdbc_sink_spec() {
           {"exactly.once.offsets.table", FieldType::kString, "kpipe_offsets", false,
            "Table of the offsets (pipeline, source_partition, source_offset); created if missing"},
       }};
+  spec.fields.insert(spec.fields.begin(), jdbc::connection_fields().begin(),
+                     jdbc::connection_fields().end());
   spec.check = JdbcSink::check;
   return spec;
 }

@@ -27,6 +27,46 @@ Dialect dialect_of(const std::string& url) {
 
 }  // namespace
 
+const std::vector<FieldSpec>& connection_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {"connection.url",
+       FieldType::kString,
+       std::nullopt,
+       true,
+       "jdbc:postgresql://host:port/db, postgresql://..., jdbc:mysql://host:port/db, "
+       "jdbc:mariadb://..., jdbc:sqlite:PATH (may carry credentials: never printed)",
+       {},
+       true},
+      {"connection.user", FieldType::kString, std::nullopt, false, "User; overrides the URL's"},
+      {"connection.password",
+       FieldType::kString,
+       std::nullopt,
+       false,
+       "Password; overrides the URL's",
+       {},
+       true},
+      {"connection.attempts",
+       FieldType::kInt,
+       "3",
+       false,
+       "Connection attempts before failing",
+       {},
+       false,
+       1,
+       1000},
+      {"connection.backoff.ms",
+       FieldType::kInt,
+       "10000",
+       false,
+       "Wait between connection attempts",
+       {},
+       false,
+       0,
+       3600000},
+  };
+  return fields;
+}
+
 Status check_url(const std::string& url) {
   if (dialect_of(url) != Dialect::kUnknown) return Status::Ok();
   return Status::Invalid(

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "config.h"
 #include "connectors/jdbc/time_util.h"
 #include "schema.h"
 #include "status.h"
@@ -127,6 +128,10 @@ class Connection {
   // statements, MySQL multi-row statements, SQLite one prepared statement reused per row.
   virtual Status write(const WriteBatch& batch, const TimeZone& zone) = 0;
 };
+
+// The connection keys the jdbc source and sink share: connection.url (secret: it may carry
+// credentials), connection.user, connection.password, connection.attempts, connection.backoff.ms.
+const std::vector<FieldSpec>& connection_fields();
 
 // Invalid unless the URL names a database kpipe speaks (connect() checks it too).
 Status check_url(const std::string& url);
