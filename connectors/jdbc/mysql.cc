@@ -548,42 +548,6 @@ bool is_zero_date(const std::string& text) {
                                text.compare(8, 2, "00") == 0);
 }
 
-// TimeZone::to_instant switches the process TZ for an IANA zone on every call (~15 us): too slow
-// for millions of DATETIME values. A zone's offset changes only at its transitions, so it is
-// memoised per 15 minutes of wall-clock; a slot whose two ends disagree (a transition inside it)
-// is never memoised and converts value by value, exactly as before.
-class ZoneCache {
- public:
-  explicit ZoneCache(const TimeZone& zone) : zone_(zone) {}
-  int64_t to_instant(int64_t local_nanos) {
-    if (zone_.is_utc()) return local_nanos;
-    const int64_t bucket = floor_div(local_nanos, kSlotNanos);
-    Slot& slot = slots_[static_cast<size_t>(bucket) % slots_.size()];
-    if (slot.bucket != bucket) {
-      const int64_t start = bucket * kSlotNanos;
-      const int64_t end = start + kSlotNanos - 1;
-      const int64_t start_offset = zone_.to_instant(start) - start;
-      slot.bucket = bucket;
-      slot.uniform = zone_.to_instant(end) - end == start_offset;
-      slot.offset = start_offset;
-    }
-    return slot.uniform ? local_nanos + slot.offset : zone_.to_instant(local_nanos);
-  }
-
- private:
-  static constexpr int64_t kSlotNanos = 15 * 60 * kNanosPerSecond;
-  static int64_t floor_div(int64_t a, int64_t b) {
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-  }
-  struct Slot {
-    int64_t bucket = INT64_MIN;
-    bool uniform = false;
-    int64_t offset = 0;
-  };
-  const TimeZone& zone_;
-  std::array<Slot, 64> slots_;
-};
-
 // State shared by a connection and its streams: a stream may outlive neither connection.
 struct Session {
   ConnectOptions options;
@@ -750,7 +714,7 @@ class MySqlRowStream : public RowStream {
   std::unique_ptr<sql::ResultSet> rs_;
   std::vector<Column> columns_;
   std::vector<Kind> kinds_;
-  ZoneCache zone_;  // refers to session_->options.timezone, which lives as long as session_
+  TimeZone zone_;  // a copy of session_->options.timezone, sharing its conversion memo
   bool done_ = false;
 };
 

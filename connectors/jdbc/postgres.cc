@@ -532,35 +532,6 @@ bool apply_offset(std::string_view s, size_t* pos, int64_t* nanos) {
   return true;
 }
 
-// A small memo of TimeZone::to_instant per local minute: the libc conversion switches TZ under a
-// lock and is far too slow per row. UTC offsets change only at whole minutes (tzdata since 1900).
-class ZoneCache {
- public:
-  explicit ZoneCache(const TimeZone& zone) : zone_(zone) {}
-  int64_t to_instant(int64_t local_nanos) {
-    if (zone_.is_utc()) return local_nanos;
-    constexpr int64_t kMinute = 60 * kNanosPerSecond;
-    const int64_t minute = local_nanos / kMinute - (local_nanos % kMinute < 0 ? 1 : 0);
-    Entry& e = entries_[static_cast<size_t>(minute) % kEntries];
-    if (!e.valid || e.minute != minute) {
-      e.minute = minute;
-      e.offset = zone_.to_instant(minute * kMinute) - minute * kMinute;
-      e.valid = true;
-    }
-    return local_nanos + e.offset;
-  }
-
- private:
-  static constexpr size_t kEntries = 64;
-  struct Entry {
-    int64_t minute = 0;
-    int64_t offset = 0;
-    bool valid = false;
-  };
-  const TimeZone& zone_;
-  Entry entries_[kEntries];
-};
-
 std::string excerpt(std::string_view text) {
   return text.size() <= 64 ? std::string(text) : std::string(text.substr(0, 61)) + "...";
 }
@@ -700,7 +671,7 @@ class PgRowStream : public RowStream {
  public:
   PgRowStream(pqxx::connection& conn, std::shared_ptr<const QueryMeta> meta, const TimeZone& zone,
               std::string password)
-      : conn_(conn), meta_(std::move(meta)), zone_cache_(zone), password_(std::move(password)) {}
+      : conn_(conn), meta_(std::move(meta)), zone_(zone), password_(std::move(password)) {}
 
   ~PgRowStream() override {
     // Dropped before the end: cancel the COPY so the server stops sending, instead of libpq
@@ -953,7 +924,7 @@ class PgRowStream : public RowStream {
           if (nanos > std::numeric_limits<int64_t>::max() - kNanosPerDay ||
               nanos < std::numeric_limits<int64_t>::min() + kNanosPerDay)
             return out_of_range(i, text, "timestamp");
-          nanos = zone_cache_.to_instant(nanos);
+          nanos = zone_.to_instant(nanos);
         }
         if (pos != text.size()) return out_of_range(i, text, "timestamp");
         *out = Value(nanos);
@@ -972,7 +943,7 @@ class PgRowStream : public RowStream {
 
   pqxx::connection& conn_;
   std::shared_ptr<const QueryMeta> meta_;
-  ZoneCache zone_cache_;
+  TimeZone zone_;  // a copy: it shares the zone's conversion memo
   std::string password_;
   std::unique_ptr<pqxx::nontransaction> tx_;
   std::unique_ptr<pqxx::stream_from> stream_;

@@ -138,9 +138,33 @@ Status TimeZone::load(const std::string& name, TimeZone* out) {
   return Status::Ok();
 }
 
+int64_t TimeZone::memoised(Memo& memo, int64_t nanos,
+                           int64_t (TimeZone::*convert)(int64_t) const) const {
+  constexpr int64_t kSlot = 15 * 60 * kNanosPerSecond;
+  const int64_t bucket = floor_div(nanos, kSlot);
+  Slot& slot = memo[static_cast<size_t>(bucket) % memo.size()];
+  if (slot.bucket != bucket) {
+    const int64_t start = bucket * kSlot, end = start + kSlot - 1;
+    slot.bucket = bucket;
+    slot.offset = (this->*convert)(start)-start;
+    slot.uniform = (this->*convert)(end)-end == slot.offset;
+  }
+  return slot.uniform ? nanos + slot.offset : (this->*convert)(nanos);
+}
+
 int64_t TimeZone::to_instant(int64_t local_nanos) const {
   if (utc_) return local_nanos;
   if (fixed_) return local_nanos - fixed_offset_seconds_ * kNanosPerSecond;
+  return memoised(*instant_memo_, local_nanos, &TimeZone::to_instant_slow);
+}
+
+int64_t TimeZone::to_local(int64_t epoch_nanos) const {
+  if (utc_) return epoch_nanos;
+  if (fixed_) return epoch_nanos + fixed_offset_seconds_ * kNanosPerSecond;
+  return memoised(*local_memo_, epoch_nanos, &TimeZone::to_local_slow);
+}
+
+int64_t TimeZone::to_instant_slow(int64_t local_nanos) const {
   const int64_t secs = floor_div(local_nanos, kNanosPerSecond);
   const int64_t sub = local_nanos - secs * kNanosPerSecond;
   int64_t y;
@@ -159,9 +183,7 @@ int64_t TimeZone::to_instant(int64_t local_nanos) const {
   return static_cast<int64_t>(std::mktime(&tm)) * kNanosPerSecond + sub;
 }
 
-int64_t TimeZone::to_local(int64_t epoch_nanos) const {
-  if (utc_) return epoch_nanos;
-  if (fixed_) return epoch_nanos + fixed_offset_seconds_ * kNanosPerSecond;
+int64_t TimeZone::to_local_slow(int64_t epoch_nanos) const {
   const int64_t secs = floor_div(epoch_nanos, kNanosPerSecond);
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};

@@ -2,7 +2,9 @@
 // (DATETIME, timestamp without time zone) are wall-clock times in db.timezone.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "status.h"
@@ -22,6 +24,22 @@ class TimeZone {
   int64_t to_local(int64_t epoch_nanos) const;
 
  private:
+  // libc converts an IANA zone only by switching the process TZ (~15 us a call): far too slow per
+  // row. Offsets change only at transitions, on quarter hours in every zone, so each direction
+  // memoises the offset per 15 minutes; a slot with a transition inside converts value by value.
+  // Copies of a TimeZone share the memo (single-threaded use, as connectors are).
+  struct Slot {
+    int64_t bucket = INT64_MIN;
+    bool uniform = false;
+    int64_t offset = 0;
+  };
+  using Memo = std::array<Slot, 64>;
+  int64_t memoised(Memo& memo, int64_t nanos, int64_t (TimeZone::*convert)(int64_t) const) const;
+  int64_t to_instant_slow(int64_t local_nanos) const;
+  int64_t to_local_slow(int64_t epoch_nanos) const;
+  std::shared_ptr<Memo> instant_memo_ = std::make_shared<Memo>();
+  std::shared_ptr<Memo> local_memo_ = std::make_shared<Memo>();
+
   std::string name_ = "UTC";
   bool utc_ = true;
   bool fixed_ = false;
