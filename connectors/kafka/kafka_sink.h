@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ class KafkaSink : public Sink {
   bool needs_bytes() const override { return true; }
   Status write(Batch& batch) override;
   Status flush() override;
+  bool acknowledges() const override { return true; }
+  Status acknowledged(uint64_t wait_for, uint64_t* count) override;
   void close() override;
 
   // The brokers this sink produces to (the mock cluster's address for mock://N).
@@ -40,7 +43,7 @@ class KafkaSink : public Sink {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
   Status topic_handle(const std::string& name, rd_kafka_topic_t** out);
-  Status produce(rd_kafka_topic_t* topic, const Record& record);
+  Status produce(rd_kafka_topic_t* topic, const Record& record, void* group);
   // The delivery failures seen since the last flush, as one error (Ok when none).
   Status delivery_status() const;
 
@@ -61,6 +64,15 @@ class KafkaSink : public Sink {
   // Written by the callbacks, which librdkafka runs inside rd_kafka_poll()/rd_kafka_flush() on
   // the calling thread: no locking needed.
   uint64_t failed_ = 0;
+  // Acknowledgements in write order: each write() is a group of records whose messages carry
+  // the group's number; acked_ counts the records of the leading groups fully acknowledged.
+  struct Group {
+    uint64_t end;          // records written up to and including this group
+    uint64_t outstanding;  // its messages not yet acknowledged
+  };
+  std::deque<Group> groups_;
+  uint64_t first_group_ = 0;  // the number of groups_.front()
+  uint64_t written_ = 0, acked_ = 0;
   std::string first_failure_;      // "topic 'x' partition 2: Local: Message timed out"
   std::string last_client_error_;  // the latest error_cb reason, context for a timeout
   std::string fatal_error_;        // an idempotent-producer fatal error; the handle is unusable

