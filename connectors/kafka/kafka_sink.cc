@@ -598,7 +598,9 @@ Status KafkaSink::read_back(const std::map<int32_t, int64_t>& from,
                                  "' for " + std::to_string(kRecoveryTimeoutMs / 1000) + " s");
       continue;
     }
-    last_progress = Clock::now();
+    // Client errors (a broker down) are retried by librdkafka; only data counts as progress.
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+      last_progress = Clock::now();
     const int32_t p = m->partition;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       finish(p);
