@@ -71,6 +71,8 @@ class Sink {
   // True when the sink writes converter bytes (Record::key_bytes / value_bytes); the runner then
   // runs the converters before write().
   virtual bool needs_bytes() const { return true; }
+  // May remove from `batch` records the target already holds (the Kafka sink's exactly-once
+  // recovery); the runner counts what is left as written.
   virtual Status write(Batch& batch) = 0;
   // After an ok return every record written so far is durable in the target.
   virtual Status flush() = 0;

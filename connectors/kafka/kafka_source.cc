@@ -45,13 +45,6 @@ std::string where(const std::string& topic, int32_t partition) {
   return "topic '" + topic + "' partition " + std::to_string(partition);
 }
 
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-
 }  // namespace
 
 ConfigSpec kafka_source_spec() {

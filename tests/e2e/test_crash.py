@@ -121,6 +121,26 @@ class CrashTest(harness.TempDirTest):
         self.assertLessEqual(len(got) - len(expected), landed * (REPLAY_BATCHES + 1) * BATCH)
         print(f"\nfile → kafka: {KILLS} kills ({landed} mid-run), 0 lost, {len(got) - len(expected)} duplicates")
 
+    def test_file_to_kafka_exactly_once(self):
+        # A cluster that outlives the runs. Each message carries a ~100-byte kpipe.source header:
+        # 16 partitions keep every partition far below the mock's ~5 MB retention. Batches of 100:
+        # more commit points per line, so the input lasts through more kills, and more kills land
+        # after lines were produced but before their commit (what recovery must read back).
+        kafka = harness.MockKafka(topics=["lines:16"])
+        try:
+            p = self.write("p.yaml", f"name: p\nsource: {{connector: file, file: {self.path('in.txt')}, "
+                                     f"topic: lines, batch.size: 100}}\nconverter: {{value: string}}\n"
+                                     f"sink: {{connector: kafka, bootstrap.servers: '{kafka.bootstrap}', "
+                                     f"topic: lines, exactly.once: true}}\n", "w")
+            landed = self.crash_loop(p)
+            got = harness.kcat_consume(kafka.bootstrap, "lines", fmt="%s\n").decode().splitlines()
+        finally:
+            kafka.stop()
+        expected = self.expected()
+        self.assertEqual(set(got), set(expected), f"records lost (seed {SEED})")
+        self.assertEqual(len(got), len(expected), f"duplicates (seed {SEED})")
+        print(f"\nfile → kafka exactly-once: {KILLS} kills ({landed} mid-run), 0 lost, 0 duplicates")
+
     def test_sqlite_to_sqlite_exactly_once(self):
         src, dst = self.path("src.db"), self.path("dst.db")
         with sqlite3.connect(src) as c:
