@@ -502,9 +502,7 @@ class FileSource : public Source {
     r.value = std::move(value);
     if (partition_) {
       r.source_partition = partition_;
-      // (Not Json{{"position", n}}: an initializer list builds and converts temporaries.)
-      r.source_offset = Json(Json::value_t::object);
-      r.source_offset.emplace("position", position_);
+      r.source_offset = json_object({{"position", position_}});
     }
   }
 

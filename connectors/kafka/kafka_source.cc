@@ -364,7 +364,7 @@ Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
   }
   r.source_partition = s.source_partition;
   // The next offset to consume (Kafka's committed offset, KIP-875's sink offset).
-  r.source_offset = Json{{"kafka_offset", m->offset + 1}};
+  r.source_offset = json_object({{"kafka_offset", m->offset + 1}});
   r.kafka_offset = m->offset;
   if (!context_->follow && s.end >= 0 && m->offset + 1 >= s.end) {
     s.done = true;
