@@ -3,6 +3,8 @@
 # pid, log), listens on a free port of 127.0.0.1 only, and never touches the system's servers.
 #
 #   scripts/test-db.sh start postgres|mariadb DIR   prints the server's jdbc URL (also in DIR/url)
+#   scripts/test-db.sh start postgres DIR SSL_DIR   the same with ssl=on, SSL_DIR/server.{crt,key}
+#                                                   as its certificate; TCP accepts TLS only
 #   scripts/test-db.sh stop DIR                     stops whatever runs in DIR (idempotent)
 set -euo pipefail
 
@@ -168,7 +170,7 @@ pg_as_owner() {
 }
 
 start_postgres() {
-  local dir="$1"
+  local dir="$1" ssl_dir="${2:-}"
   local bin
   bin=$(pg_bindir) || die "PostgreSQL server binaries not found (apt-get install postgresql)"
   mkdir -p "$dir"
@@ -206,12 +208,23 @@ start_postgres() {
       die "initdb failed; see $dir/initdb.log"
   fi
 
+  local ssl_opts=""
+  if [ -n "$ssl_dir" ]; then
+    # The server reads its key only if its owner alone can: copies in the data folder are.
+    cp "$ssl_dir/server.crt" "$ssl_dir/server.key" "$data/"
+    chmod 600 "$data/server.key"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data/server.crt" "$data/server.key"
+    # hostssl only: a client without TLS finds no pg_hba.conf entry and is refused.
+    sed -i -E 's/^host([[:space:]])/hostssl\1/' "$data/pg_hba.conf"
+    ssl_opts=" -c ssl=on"
+  fi
+
   # The free port can be taken between the probe and the server's bind: retry with another one.
   local attempt port ready=0 log="$base/postgres.log"
   for attempt in 1 2 3; do
     port=$(free_port)
     if pg_as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off$ssl_opts" \
       start >"$dir/pg_ctl.log" 2>&1; then
       ready=1
       break
@@ -255,16 +268,16 @@ stop_postgres() {
 # --- dispatcher ------------------------------------------------------------------------------
 
 usage() {
-  echo "usage: $0 start postgres|mariadb DIR | stop DIR" >&2
+  echo "usage: $0 start postgres|mariadb DIR | start postgres DIR SSL_DIR | stop DIR" >&2
   exit 2
 }
 
 case "${1:-}" in
 start)
-  [ $# -eq 3 ] || usage
+  [ $# -eq 3 ] || { [ $# -eq 4 ] && [ "${2#postgres}" != "$2" ]; } || usage
   case "$2" in
   mariadb | mysql) start_mariadb "$3" ;;
-  postgres | postgresql) start_postgres "$3" ;;
+  postgres | postgresql) start_postgres "$3" "${4:-}" ;;
   *) usage ;;
   esac
   ;;

@@ -11,10 +11,11 @@ SCRIPT = os.path.join(harness.SOURCE_DIR, "scripts", "test-db.sh")
 
 
 class Server:
-    def __init__(self, kind):
+    def __init__(self, kind, *start_args):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix=f"kpipe-{kind}-")
-        out = subprocess.run(["bash", SCRIPT, "start", kind, self.dir], capture_output=True, timeout=180)
+        out = subprocess.run(["bash", SCRIPT, "start", kind, self.dir, *start_args], capture_output=True,
+                             timeout=180)
         if out.returncode != 0:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError(f"starting {kind} failed: {out.stderr.decode()}")
@@ -26,8 +27,9 @@ class Server:
 
 
 class Postgres(Server):
-    def __init__(self):
-        super().__init__("postgres")
+    def __init__(self, ssl_dir=None):
+        """With ssl_dir (holding server.crt and server.key) the server accepts TLS only."""
+        super().__init__("postgres", *([ssl_dir] if ssl_dir else []))
 
     def _psql(self, sql, *flags):
         out = subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-X", "-q", *flags, "-c", sql],
