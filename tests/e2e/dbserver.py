@@ -26,6 +26,35 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Session:
+    """One long-lived client (psql or mariadb reading stdin): a query costs a round trip, not a
+    process start, so a test can watch a table grow while kpipe writes it."""
+    MARK = "kpipe-session-mark"
+
+    def __init__(self, args, mark_sql):
+        self.mark_sql = mark_sql
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def scalar(self, sql):
+        """The first output line of sql, or None when it failed (e.g. a missing table)."""
+        self.proc.stdin.write(sql.rstrip(";") + ";\n" + self.mark_sql + "\n")
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("database client session ended")
+            if line.strip() == self.MARK:
+                return lines[0].strip() if lines else None
+            lines.append(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+
 class Postgres(Server):
     def __init__(self, ssl_dir=None):
         """With ssl_dir (holding server.crt and server.key) the server accepts TLS only."""
@@ -43,6 +72,10 @@ class Postgres(Server):
 
     def query(self, sql):
         return [line.split("\t") for line in self._psql(sql, "-A", "-t", "-F", "\t").splitlines()]
+
+    def session(self):
+        return Session(["psql", self.url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0"],
+                       f"\\echo {Session.MARK}")
 
     def kill_connections(self):
         self.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -72,6 +105,9 @@ class MariaDb(Server):
 
     def query(self, sql):
         return [line.split("\t") for line in self._run(sql, "-N", "-B").splitlines()]
+
+    def session(self):
+        return Session([*self.args, "-N", "-B", "--force", "--unbuffered"], f"SELECT '{Session.MARK}';")
 
     def kill_connections(self):
         ids = self.query("SELECT id FROM information_schema.processlist "
