@@ -3,8 +3,9 @@
 # pid, log), listens on a free port of 127.0.0.1 only, and never touches the system's servers.
 #
 #   scripts/test-db.sh start postgres|mariadb DIR   prints the server's jdbc URL (also in DIR/url)
-#   scripts/test-db.sh start postgres DIR SSL_DIR   the same with ssl=on, SSL_DIR/server.{crt,key}
-#                                                   as its certificate; TCP accepts TLS only
+#   scripts/test-db.sh start KIND DIR SSL_DIR       the same with TLS: SSL_DIR/server.{crt,key}
+#                                                   (and ca.crt for MariaDB) as the server's
+#                                                   certificate; TCP clients must use TLS
 #   scripts/test-db.sh stop DIR                     stops whatever runs in DIR (idempotent)
 set -euo pipefail
 
@@ -39,7 +40,7 @@ find_bin() {
 # --- MariaDB ---------------------------------------------------------------------------------
 
 start_mariadb() {
-  local dir="$1"
+  local dir="$1" ssl_dir="${2:-}"
   local mariadbd install_db admin client
   mariadbd=$(find_bin mariadbd mysqld) || die "mariadbd not found (apt-get install mariadb-server)"
   install_db=$(find_bin mariadb-install-db mysql_install_db) || die "mariadb-install-db not found"
@@ -67,6 +68,14 @@ start_mariadb() {
       die "mariadb-install-db failed; see $dir/install.log"
   fi
 
+  # TLS: the socket still counts as secure transport, so the setup below needs no certificate.
+  local ssl_opts=()
+  if [ -n "$ssl_dir" ]; then
+    ssl_dir=$(cd "$ssl_dir" && pwd)
+    ssl_opts=(--ssl-ca="$ssl_dir/ca.crt" --ssl-cert="$ssl_dir/server.crt"
+      --ssl-key="$ssl_dir/server.key" --require-secure-transport=ON)
+  fi
+
   # The free port can be taken between the probe and the server's bind: retry with another one.
   local attempt port pid ready
   for attempt in 1 2 3; do
@@ -76,6 +85,7 @@ start_mariadb() {
       --bind-address=127.0.0.1 --socket="$sock" --pid-file="$dir/mysqld.pid" \
       --log-error="$dir/mariadb.log" --skip-name-resolve \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci "${as_user[@]}" \
+      "${ssl_opts[@]}" \
       </dev/null >>"$dir/mariadb.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/mariadbd-launch.pid"
@@ -268,15 +278,15 @@ stop_postgres() {
 # --- dispatcher ------------------------------------------------------------------------------
 
 usage() {
-  echo "usage: $0 start postgres|mariadb DIR | start postgres DIR SSL_DIR | stop DIR" >&2
+  echo "usage: $0 start postgres|mariadb DIR [SSL_DIR] | stop DIR" >&2
   exit 2
 }
 
 case "${1:-}" in
 start)
-  [ $# -eq 3 ] || { [ $# -eq 4 ] && [ "${2#postgres}" != "$2" ]; } || usage
+  [ $# -eq 3 ] || [ $# -eq 4 ] || usage
   case "$2" in
-  mariadb | mysql) start_mariadb "$3" ;;
+  mariadb | mysql) start_mariadb "$3" "${4:-}" ;;
   postgres | postgresql) start_postgres "$3" "${4:-}" ;;
   *) usage ;;
   esac

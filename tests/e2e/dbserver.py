@@ -88,11 +88,12 @@ class Postgres(Server):
 
 
 class MariaDb(Server):
-    def __init__(self):
-        super().__init__("mariadb")
+    def __init__(self, ssl_dir=None):
+        """With ssl_dir (holding ca.crt, server.crt and server.key) TCP clients must use TLS."""
+        super().__init__("mariadb", *([ssl_dir] if ssl_dir else []))
         port = self.url.split("127.0.0.1:")[1].split("/")[0]
         self.args = ["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", port, "-u", "kpipe",
-                     "-pkpipe", "kpipe"]
+                     "-pkpipe", *(["--ssl", f"--ssl-ca={ssl_dir}/ca.crt"] if ssl_dir else []), "kpipe"]
 
     def _run(self, sql, *flags):
         out = subprocess.run([*self.args, *flags, "-e", sql], capture_output=True, timeout=300)

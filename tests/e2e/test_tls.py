@@ -1,6 +1,7 @@
-"""TLS to PostgreSQL: a throwaway server with a self-signed CA that accepts TCP clients over TLS
-only (hostssl in pg_hba.conf), and kpipe pipelines that reach it with libpq's sslmode settings.
-Also: Kafka's security properties pass `kpipe validate` as librdkafka properties."""
+"""TLS to PostgreSQL and MariaDB: throwaway servers with a self-signed CA that accept TCP clients
+over TLS only (hostssl in pg_hba.conf; require_secure_transport), and kpipe pipelines that reach
+them with libpq's sslmode settings and Connector/J's sslMode. Also: Kafka's security properties
+pass `kpipe validate` as librdkafka properties."""
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from harness import kpipe
 PASSWORD = "kpipe"  # the server's role password (scripts/test-db.sh)
 
 server = None
+mariadb = None
 certs = None
 
 
@@ -43,28 +45,31 @@ def make_certs(folder):
 
 
 def setUpModule():
-    global server, certs
+    global server, mariadb, certs
     certs = tempfile.mkdtemp(prefix="kpipe-tls-")
     make_certs(certs)
     server = dbserver.Postgres(ssl_dir=certs)
     server.exec("DROP TABLE IF EXISTS tls_rows")
     server.exec("CREATE TABLE tls_rows (id BIGINT PRIMARY KEY, note VARCHAR(20))")
     server.exec("INSERT INTO tls_rows SELECT i, 'row ' || i FROM generate_series(1, 5) i")
+    try:
+        mariadb = dbserver.MariaDb(ssl_dir=certs)
+    except Exception:
+        server.stop()
+        raise
+    mariadb.exec("CREATE TABLE tls_rows (id BIGINT PRIMARY KEY, note VARCHAR(20))")
+    mariadb.exec("INSERT INTO tls_rows SELECT seq, CONCAT('row ', seq) FROM seq_1_to_5")
 
 
 def tearDownModule():
     server.stop()
+    mariadb.stop()
     shutil.rmtree(certs, ignore_errors=True)
 
 
-class PostgresTlsTest(harness.TempDirTest):
-    def with_params(self, params):
-        # scripts/test-db.sh prints postgresql://kpipe:kpipe@127.0.0.1:PORT/kpipe
-        self.assertTrue(server.url.startswith("postgresql://kpipe:kpipe@127.0.0.1:"), server.url)
-        return server.url + "?" + params
-
+class TlsRuns:
     def run_source(self, url, name="p"):
-        self.write("p.yaml", f"name: {name}\nsource:\n  connector: jdbc\n  connection.url: {url}\n"
+        self.write("p.yaml", f"name: {name}\nsource:\n  connector: jdbc\n  connection.url: \"{url}\"\n"
                              f"  connection.attempts: 1\n  mode: bulk\n  table.whitelist: tls_rows\n"
                              f"converter: {{value: json, value.schemas.enable: false}}\n"
                              f"sink:\n  connector: file\n  file: {self.path('out.jsonl')}\n", "w")
@@ -75,7 +80,6 @@ class PostgresTlsTest(harness.TempDirTest):
         self.assertEqual(sorted(r["id"] for r in rows), [1, 2, 3, 4, 5])
 
     def assert_refused(self, out, *expected):
-        self.assertNotEqual(out.returncode, 0)
         self.assertEqual(out.returncode, 1, out.stderr.decode())
         err = out.stderr.decode()
         for text in expected:
@@ -84,6 +88,13 @@ class PostgresTlsTest(harness.TempDirTest):
         self.assertNotIn(f":{PASSWORD}@", err + out.stdout.decode())
         self.assertNotIn(f"password={PASSWORD}", err + out.stdout.decode())
         self.assertFalse(os.path.exists(self.path("out.jsonl")) and self.read("out.jsonl"), "rows written")
+
+
+class PostgresTlsTest(TlsRuns, harness.TempDirTest):
+    def with_params(self, params):
+        # scripts/test-db.sh prints postgresql://kpipe:kpipe@127.0.0.1:PORT/kpipe
+        self.assertTrue(server.url.startswith("postgresql://kpipe:kpipe@127.0.0.1:"), server.url)
+        return server.url + "?" + params
 
     def test_sslmode_require_reads(self):
         out = self.run_source(self.with_params("sslmode=require"))
@@ -145,6 +156,40 @@ class PostgresTlsTest(harness.TempDirTest):
             self.assertNotIn(secret.encode(), out.stdout + out.stderr)
             if args[0] == "run":
                 self.assertEqual(out.returncode, 1, out.stderr.decode())
+
+
+class MariaDbTlsTest(TlsRuns, harness.TempDirTest):
+    def with_params(self, params):
+        # scripts/test-db.sh prints jdbc:mysql://127.0.0.1:PORT/kpipe?user=kpipe&password=kpipe
+        self.assertTrue(mariadb.url.endswith(f"?user=kpipe&password={PASSWORD}"), mariadb.url)
+        return mariadb.url + ("&" + params if params else "")
+
+    def test_sslmode_required_reads(self):
+        # Before kpipe set Connector/C's own TLS switch, REQUIRED connected in clear (refused here).
+        for params in ("sslMode=REQUIRED", "useSSL=true"):
+            out = self.run_source(self.with_params(params))
+            self.assertEqual(out.returncode, 0, params + ": " + out.stderr.decode())
+            self.assert_rows()
+            os.remove(self.path("out.jsonl"))
+
+    def test_verify_identity_with_the_servers_ca_reads(self):
+        ca = os.path.join(certs, "ca.crt")
+        for params in (f"sslMode=VERIFY_IDENTITY&serverSslCert={ca}", f"sslMode=VERIFY_CA&sslCA={ca}"):
+            out = self.run_source(self.with_params(params))
+            self.assertEqual(out.returncode, 0, params + ": " + out.stderr.decode())
+            self.assert_rows()
+            os.remove(self.path("out.jsonl"))
+
+    def test_verify_identity_with_another_ca_fails_without_the_password(self):
+        other = os.path.join(certs, "other.crt")
+        out = self.run_source(self.with_params(f"sslMode=VERIFY_IDENTITY&serverSslCert={other}"))
+        self.assert_refused(out, "mysql: cannot connect to")
+
+    def test_without_tls_the_server_refuses(self):
+        # require_secure_transport: a clear-text login is denied.
+        for params in ("sslMode=DISABLED", "useSSL=false", ""):
+            out = self.run_source(self.with_params(params))
+            self.assert_refused(out, "mysql: cannot connect to", "Access denied")
 
 
 class KafkaSecurityPropertiesTest(harness.TempDirTest):
