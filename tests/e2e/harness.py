@@ -27,10 +27,10 @@ def kpipe(*args, input=None, timeout=120, env=None, cwd=None):
 def kill_after_progress(pipeline, progress, kills=None, timeout=60, max_steps=8, before_run=None):
     """Starts `kpipe run pipeline` `kills` times (default CRASH_KILLS) and SIGKILLs each run once
     progress() (a number that grows with the target: a file's size, a row count) has grown a
-    random 1 to max_steps times, so kills land after observable work at varying points of a run (before,
-    during and after commits). Returns (kills, mid_run): how many runs were started and how many
-    were still running when killed. CRASH_SEED makes the points repeatable. before_run(i), when
-    given, is called before the i-th run (e.g. to rewrite the pipeline file)."""
+    random 1 to max_steps times, so kills land after observable work at varying points of a run
+    (before, during and after commits). Returns (kills, mid_run): how many runs were started and
+    how many were still running when killed. CRASH_SEED makes the points repeatable.
+    before_run(i), when given, is called before the i-th run (e.g. to rewrite the pipeline)."""
     kills = CRASH_KILLS if kills is None else kills
     rng = random.Random(CRASH_SEED)
     mid_run = 0
