@@ -3,6 +3,9 @@
 # pid, log), listens on a free port of 127.0.0.1 only, and never touches the system's servers.
 #
 #   scripts/test-db.sh start postgres|mariadb DIR   prints the server's jdbc URL (also in DIR/url)
+#   scripts/test-db.sh start KIND DIR SSL_DIR       the same with TLS: SSL_DIR/server.{crt,key}
+#                                                   (and ca.crt for MariaDB) as the server's
+#                                                   certificate; TCP clients must use TLS
 #   scripts/test-db.sh stop DIR                     stops whatever runs in DIR (idempotent)
 set -euo pipefail
 
@@ -37,7 +40,7 @@ find_bin() {
 # --- MariaDB ---------------------------------------------------------------------------------
 
 start_mariadb() {
-  local dir="$1"
+  local dir="$1" ssl_dir="${2:-}"
   local mariadbd install_db admin client
   mariadbd=$(find_bin mariadbd mysqld) || die "mariadbd not found (apt-get install mariadb-server)"
   install_db=$(find_bin mariadb-install-db mysql_install_db) || die "mariadb-install-db not found"
@@ -65,6 +68,14 @@ start_mariadb() {
       die "mariadb-install-db failed; see $dir/install.log"
   fi
 
+  # TLS: the socket still counts as secure transport, so the setup below needs no certificate.
+  local ssl_opts=()
+  if [ -n "$ssl_dir" ]; then
+    ssl_dir=$(cd "$ssl_dir" && pwd)
+    ssl_opts=(--ssl-ca="$ssl_dir/ca.crt" --ssl-cert="$ssl_dir/server.crt"
+      --ssl-key="$ssl_dir/server.key" --require-secure-transport=ON)
+  fi
+
   # The free port can be taken between the probe and the server's bind: retry with another one.
   local attempt port pid ready
   for attempt in 1 2 3; do
@@ -74,6 +85,7 @@ start_mariadb() {
       --bind-address=127.0.0.1 --socket="$sock" --pid-file="$dir/mysqld.pid" \
       --log-error="$dir/mariadb.log" --skip-name-resolve \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci "${as_user[@]}" \
+      "${ssl_opts[@]}" \
       </dev/null >>"$dir/mariadb.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/mariadbd-launch.pid"
@@ -168,7 +180,7 @@ pg_as_owner() {
 }
 
 start_postgres() {
-  local dir="$1"
+  local dir="$1" ssl_dir="${2:-}"
   local bin
   bin=$(pg_bindir) || die "PostgreSQL server binaries not found (apt-get install postgresql)"
   mkdir -p "$dir"
@@ -206,12 +218,23 @@ start_postgres() {
       die "initdb failed; see $dir/initdb.log"
   fi
 
+  local ssl_opts=""
+  if [ -n "$ssl_dir" ]; then
+    # The server reads its key only if its owner alone can: copies in the data folder are.
+    cp "$ssl_dir/server.crt" "$ssl_dir/server.key" "$data/"
+    chmod 600 "$data/server.key"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data/server.crt" "$data/server.key"
+    # hostssl only: a client without TLS finds no pg_hba.conf entry and is refused.
+    sed -i -E 's/^host([[:space:]])/hostssl\1/' "$data/pg_hba.conf"
+    ssl_opts=" -c ssl=on"
+  fi
+
   # The free port can be taken between the probe and the server's bind: retry with another one.
   local attempt port ready=0 log="$base/postgres.log"
   for attempt in 1 2 3; do
     port=$(free_port)
     if pg_as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off$ssl_opts" \
       start >"$dir/pg_ctl.log" 2>&1; then
       ready=1
       break
@@ -255,16 +278,16 @@ stop_postgres() {
 # --- dispatcher ------------------------------------------------------------------------------
 
 usage() {
-  echo "usage: $0 start postgres|mariadb DIR | stop DIR" >&2
+  echo "usage: $0 start postgres|mariadb DIR [SSL_DIR] | stop DIR" >&2
   exit 2
 }
 
 case "${1:-}" in
 start)
-  [ $# -eq 3 ] || usage
+  [ $# -eq 3 ] || [ $# -eq 4 ] || usage
   case "$2" in
-  mariadb | mysql) start_mariadb "$3" ;;
-  postgres | postgresql) start_postgres "$3" ;;
+  mariadb | mysql) start_mariadb "$3" "${4:-}" ;;
+  postgres | postgresql) start_postgres "$3" "${4:-}" ;;
   *) usage ;;
   esac
   ;;

@@ -162,6 +162,8 @@ Status parse_cell_set(const std::string& body, std::vector<Row>* rows) {
         !base64_decode(r["key"].get<std::string>(), &row.key))
       return Status::Runtime("CellSet: a row without a base64 key");
     if (!r.contains("Cell")) continue;
+    // A JSON object or scalar would iterate as if it were a list of cells.
+    if (!r["Cell"].is_array()) return Status::Runtime("CellSet: a row's Cell is not a list");
     for (const Json& c : r["Cell"]) {
       Cell& cell = row.cells.emplace_back();
       if (!c.is_object() || !c.contains("column") || !c["column"].is_string() ||

@@ -100,6 +100,7 @@ struct MySqlUrl {
   std::optional<std::string> user;
   std::optional<std::string> password;
   std::optional<int> ssl_mode;  // sql::ssl_mode
+  std::string ssl_ca;           // PEM file of the CA(s) the server's certificate must chain to
   int connect_timeout_seconds = 30;
   std::optional<int> socket_timeout_seconds;
 };
@@ -258,6 +259,10 @@ Status parse_url(const std::string& url, MySqlUrl* out) {
                                  "' is not DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
                                  "VERIFY_IDENTITY");
         }
+      } else if (key == "serverSslCert" || key == "sslCA") {
+        // MariaDB Connector/J's name (a PEM file here, not inline PEM) and Connector/C++'s.
+        if (value.empty()) return Status::Invalid("connection.url: " + key + " names no file");
+        result.ssl_ca = value;
       } else if (key == "connectTimeout" || key == "socketTimeout") {
         // Milliseconds, as in Connector/J; the C client counts whole seconds (0 = none).
         if (!parse_int(value, 0, 86400000, &n))
@@ -307,6 +312,12 @@ Status open_connection(const ConnectOptions& options, const MySqlUrl& url,
       props["OPT_WRITE_TIMEOUT"] = *url.socket_timeout_seconds;
     }
     if (url.ssl_mode) props["OPT_SSL_MODE"] = *url.ssl_mode;
+    // Debian's Connector/C++ runs on MariaDB Connector/C, which ignores OPT_SSL_MODE: REQUIRED
+    // would connect in clear. Its own switches: enforce TLS, and verify the server's certificate
+    // and host name (no CA-only check there, so VERIFY_CA verifies the name too).
+    if (url.ssl_mode && *url.ssl_mode >= sql::SSL_MODE_REQUIRED) props["sslEnforce"] = true;
+    if (url.ssl_mode && *url.ssl_mode >= sql::SSL_MODE_VERIFY_CA) props["sslVerify"] = true;
+    if (!url.ssl_ca.empty()) props["sslCA"] = sql::SQLString(url.ssl_ca);
     std::unique_ptr<sql::Connection> conn(driver()->connect(props));
     std::unique_ptr<sql::Statement> stmt(conn->createStatement());
     // TIMESTAMP columns then print in UTC, and UTC_TIMESTAMP/NOW agree.

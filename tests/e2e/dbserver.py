@@ -11,10 +11,11 @@ SCRIPT = os.path.join(harness.SOURCE_DIR, "scripts", "test-db.sh")
 
 
 class Server:
-    def __init__(self, kind):
+    def __init__(self, kind, *start_args):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix=f"kpipe-{kind}-")
-        out = subprocess.run(["bash", SCRIPT, "start", kind, self.dir], capture_output=True, timeout=180)
+        out = subprocess.run(["bash", SCRIPT, "start", kind, self.dir, *start_args], capture_output=True,
+                             timeout=180)
         if out.returncode != 0:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError(f"starting {kind} failed: {out.stderr.decode()}")
@@ -25,9 +26,39 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Session:
+    """One long-lived client (psql or mariadb reading stdin): a query costs a round trip, not a
+    process start, so a test can watch a table grow while kpipe writes it."""
+    MARK = "kpipe-session-mark"
+
+    def __init__(self, args, mark_sql):
+        self.mark_sql = mark_sql
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def scalar(self, sql):
+        """The first output line of sql, or None when it failed (e.g. a missing table)."""
+        self.proc.stdin.write(sql.rstrip(";") + ";\n" + self.mark_sql + "\n")
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("database client session ended")
+            if line.strip() == self.MARK:
+                return lines[0].strip() if lines else None
+            lines.append(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+
 class Postgres(Server):
-    def __init__(self):
-        super().__init__("postgres")
+    def __init__(self, ssl_dir=None):
+        """With ssl_dir (holding server.crt and server.key) the server accepts TLS only."""
+        super().__init__("postgres", *([ssl_dir] if ssl_dir else []))
 
     def _psql(self, sql, *flags):
         out = subprocess.run(["psql", self.url, "-v", "ON_ERROR_STOP=1", "-X", "-q", *flags, "-c", sql],
@@ -42,6 +73,10 @@ class Postgres(Server):
     def query(self, sql):
         return [line.split("\t") for line in self._psql(sql, "-A", "-t", "-F", "\t").splitlines()]
 
+    def session(self):
+        return Session(["psql", self.url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0"],
+                       f"\\echo {Session.MARK}")
+
     def kill_connections(self):
         self.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   "WHERE pid <> pg_backend_pid() AND datname = current_database()")
@@ -53,11 +88,12 @@ class Postgres(Server):
 
 
 class MariaDb(Server):
-    def __init__(self):
-        super().__init__("mariadb")
+    def __init__(self, ssl_dir=None):
+        """With ssl_dir (holding ca.crt, server.crt and server.key) TCP clients must use TLS."""
+        super().__init__("mariadb", *([ssl_dir] if ssl_dir else []))
         port = self.url.split("127.0.0.1:")[1].split("/")[0]
         self.args = ["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", port, "-u", "kpipe",
-                     "-pkpipe", "kpipe"]
+                     "-pkpipe", *(["--ssl", f"--ssl-ca={ssl_dir}/ca.crt"] if ssl_dir else []), "kpipe"]
 
     def _run(self, sql, *flags):
         out = subprocess.run([*self.args, *flags, "-e", sql], capture_output=True, timeout=300)
@@ -70,6 +106,9 @@ class MariaDb(Server):
 
     def query(self, sql):
         return [line.split("\t") for line in self._run(sql, "-N", "-B").splitlines()]
+
+    def session(self):
+        return Session([*self.args, "-N", "-B", "--force", "--unbuffered"], f"SELECT '{Session.MARK}';")
 
     def kill_connections(self):
         ids = self.query("SELECT id FROM information_schema.processlist "

@@ -269,6 +269,33 @@ class BadInputTest(harness.TempDirTest):
         for text in outputs:
             self.assertNotIn(secret.encode(), text)
 
+    def test_tls_and_auth_secrets_never_appear_in_output(self):
+        # The other secret-bearing settings: HBase basic auth, Kafka SASL and TLS key passwords.
+        secret = "Tls-And-Sasl-S3cret!"
+        pipelines = [
+            "name: p\nsource:\n  connector: hbase\n  hbase.rest.url: https://127.0.0.1:1\n"
+            "  hbase.table: t\n  hbase.rest.auth: basic\n  hbase.rest.user: u\n"
+            "  hbase.rest.password: ${env:KP_PW}\n  hbase.rest.retries: 0\n" + GOOD_SINK,
+            "name: p\n" + GOOD_SOURCE + "sink:\n  connector: kafka\n  bootstrap.servers: 127.0.0.1:1\n"
+            "  topic: t\n  security.protocol: SASL_SSL\n  sasl.mechanisms: SCRAM-SHA-256\n  sasl.username: u\n"
+            "  sasl.password: ${env:KP_PW}\n  ssl.key.password: ${env:KP_PW}\n  message.timeout.ms: 1000\n",
+        ]
+        self.write("in.txt", b"a\n")
+        for text in pipelines:
+            self.pipeline(text)
+            for args in (("validate", self.path("p.yaml")), ("run", self.path("p.yaml")),
+                         ("run", self.path("p.yaml"), "--log-format", "json", "--log-level", "debug")):
+                out = kpipe(*args, env={"KP_PW": secret}, timeout=60)
+                self.assertNotIn(secret.encode(), out.stdout + out.stderr, args)
+                if args[0] == "validate":
+                    self.assertEqual(out.returncode, 0, out.stderr.decode())
+                    self.assertIn(b"(secret)", out.stdout)
+                else:
+                    self.assertNotEqual(out.returncode, 0)
+        for name in ("hbase", "kafka"):
+            out = kpipe("describe", name)
+            self.assertEqual(out.returncode, 0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -15,8 +15,8 @@ import unittest
 import harness
 from harness import kpipe
 
-KILLS = int(os.environ.get("KPIPE_CRASH_KILLS", "20"))
-SEED = int(os.environ.get("KPIPE_CRASH_SEED", str(int(time.time()))))
+KILLS = harness.CRASH_KILLS
+SEED = harness.CRASH_SEED
 LINES = 100000
 BATCH = 500
 # What a kill may replay, in batches: the runner writes the offsets file on its own thread, at

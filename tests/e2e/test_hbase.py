@@ -4,7 +4,6 @@ these machines)."""
 import base64
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -265,39 +264,30 @@ class HBaseTest(harness.TempDirTest):
         self.assertEqual(len(self.rows()), 53)
 
     # -- crashes and failures -----------------------------------------------------------------
-    def kill_loop(self, kills):
-        done = 0
-        for _ in range(kills):
-            before = os.path.getsize(self.path("out.jsonl")) if os.path.exists(self.path("out.jsonl")) else 0
-            proc = subprocess.Popen([harness.KPIPE, "run", self.path("p.yaml")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                size = os.path.getsize(self.path("out.jsonl")) if os.path.exists(self.path("out.jsonl")) else 0
-                if size > before:
-                    break
-                time.sleep(0.005)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                done += 1
-            proc.wait()
-        self.run_ok()
-        return done
-
     def check_kill_9(self, table, mode):
-        n = 1500
+        # The source hands the sink up to 1000 rows per batch: the file grows 24 times per scan,
+        # and a kill after 1-2 growths leaves most of the scan to the later runs.
+        n = 24000
         gateway.create(table)
         gateway.put(table, {f"r{i:05d}": {"cf:a": f"a{i}", "cf:b": f"b{i}", "cf:c": f"c{i}"}
                             for i in range(n)})
         wait_for_clock_past(time.time() * 1000)
-        gateway.control(slow_ms=2)
-        self.pipeline(f"  hbase.table: {table}\n  mode: {mode}\n  hbase.batch.size: 7\n")
-        kills = self.kill_loop(4)
+        # 299 cells per response: rows of 3 cells are split across responses.
+        self.pipeline(f"  hbase.table: {table}\n  mode: {mode}\n  hbase.batch.size: 299\n")
+        kills, mid_run = harness.kill_after_progress(self.path("p.yaml"),
+                                                     lambda: harness.file_size(self.path("out.jsonl")),
+                                                     max_steps=2)
+        self.run_ok()
         # Killed runs could not close their scanners: the gateway's lease expires them.
-        gateway.control(slow_ms=0, expire_open_scanners=True)
-        self.assertGreaterEqual(kills, 1)
+        gateway.control(expire_open_scanners=True)
         rows = self.rows()
-        self.assertEqual({r["rowkey"] for r in rows}, {f"r{i:05d}" for i in range(n)}, "rows lost")
+        keys = [r["rowkey"] for r in rows]
+        lost = len({f"r{i:05d}" for i in range(n)} - set(keys))
+        harness.crash_report(f"hbase ({mode}) → file", kills, mid_run, lost, len(keys) - len(set(keys)))
+        self.assertEqual(set(keys), {f"r{i:05d}" for i in range(n)}, f"rows lost (seed {harness.CRASH_SEED})")
+        self.assertGreaterEqual(mid_run, kills // 2, "most kills should land mid-run")
+        if mode == "timestamp":  # (a finished bulk scan starts anew on the next run, by design)
+            self.assertLessEqual(len(keys) - len(set(keys)), mid_run * 1000, f"seed {harness.CRASH_SEED}")
         for r in rows:  # never half a row
             i = int(r["rowkey"][1:])
             self.assertEqual(r, {"rowkey": r["rowkey"], "cf:a": f"a{i}", "cf:b": f"b{i}", "cf:c": f"c{i}"})

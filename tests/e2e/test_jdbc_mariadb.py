@@ -20,6 +20,7 @@ def tearDownModule():
 
 
 class MariaDbTest(jdbc_scenarios.JdbcScenarios, jdbc_scenarios.ServerScenarios, harness.TempDirTest):
+    DB_NAME = "MariaDB"
     UNREACHABLE_URL = "jdbc:mysql://127.0.0.1:1/kpipe?user=kpipe&password=kpipe"
     TS = "DATETIME(6)"
     MICROS = True

@@ -20,6 +20,7 @@ def tearDownModule():
 
 
 class PostgresTest(jdbc_scenarios.JdbcScenarios, jdbc_scenarios.ServerScenarios, harness.TempDirTest):
+    DB_NAME = "PostgreSQL"
     UNREACHABLE_URL = "postgresql://kpipe:kpipe@127.0.0.1:1/kpipe"
     TS = "TIMESTAMP(6)"
     MICROS = True

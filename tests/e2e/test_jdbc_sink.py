@@ -2,9 +2,7 @@
 scenario of jdbc_sink_scenarios per database, then what needs two servers or a long run:
 MariaDB -> PostgreSQL with exact values, and exactly-once under repeated kill -9."""
 import os
-import signal
 import sqlite3
-import subprocess
 import unittest
 
 import dbserver
@@ -63,6 +61,39 @@ class SqliteSinkTest(jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
         self.assertTrue(os.path.exists(self.db.path))
 
 
+class ExactlyOnceKills:
+    """SQLite -> this database, exactly-once, under CRASH_KILLS kill -9: each kill lands once the
+    target has gained rows; every row arrives exactly once and the offsets row names the last."""
+    N = 20000
+
+    def test_exactly_once_survives_kill_9(self):
+        n = self.N
+        with sqlite3.connect(self.source_db()) as c:
+            c.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, note TEXT, amount DECIMAL(12,3), at TIMESTAMP)")
+            c.executemany("INSERT INTO big VALUES (?, ?, ?, ?)",
+                          [(i, f"row {i}", f"{i}.125", f"2021-01-01 00:00:{i % 60:02d}.{i % 1000000:06d}")
+                           for i in range(1, n + 1)])
+        self.drop("big")
+        self.drop("kpipe_offsets")
+        self.pipeline("  auto.create: true\n  insert.mode: insert\n  exactly.once: true\n",
+                      source="  mode: incrementing\n  incrementing.column.name: id\n  table.whitelist: big\n"
+                             "  batch.max.rows: 100\n")
+        session = self.db.session()
+        try:
+            kills, mid_run = harness.kill_after_progress(
+                self.path("p.yaml"), lambda: int(session.scalar(f"SELECT count(*) FROM {self.q('big')}") or 0))
+        finally:
+            session.close()
+        self.run_ok()
+        total, distinct, lo, hi = self.db.query("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM big")[0]
+        harness.crash_report(f"SQLite → {self.DB_NAME} exactly-once", kills, mid_run, n - int(distinct),
+                             int(total) - int(distinct))
+        self.assertEqual((int(total), int(distinct), int(lo), int(hi)), (n, n, 1, n))
+        self.assertGreaterEqual(mid_run, kills // 2, "most kills should land mid-run")
+        self.assertEqual(self.db.query("SELECT source_offset FROM kpipe_offsets WHERE pipeline = 'p'"),
+                         [[f'{{"incrementing":{n}}}']])
+
+
 class PostgresCatalog:
     PRICE = "price"
     HEX = "encode(convert_to({}, 'UTF8'), 'hex')"
@@ -87,7 +118,9 @@ class PostgresCatalog:
         return list(self.column_types(table))
 
 
-class PostgresSinkTest(PostgresCatalog, jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+class PostgresSinkTest(PostgresCatalog, ExactlyOnceKills, jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+    DB_NAME = "PostgreSQL"
+
     def setUp(self):
         super().setUp()
         self.db = postgres
@@ -100,44 +133,9 @@ class PostgresSinkTest(PostgresCatalog, jdbc_sink_scenarios.SinkScenarios, harne
         self.run_ok()
         self.assertEqual(self.db.query("SELECT count(*) FROM other.items"), [["3"]])
 
-    def test_exactly_once_survives_kill_9(self):
-        n = 20000
-        with sqlite3.connect(self.source_db()) as c:
-            c.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, note TEXT, amount DECIMAL(12,3), at TIMESTAMP)")
-            c.executemany("INSERT INTO big VALUES (?, ?, ?, ?)",
-                          [(i, f"row {i}", f"{i}.125", f"2021-01-01 00:00:{i % 60:02d}.{i % 1000000:06d}")
-                           for i in range(1, n + 1)])
-        self.drop("big")
-        self.drop("kpipe_offsets")
-        self.pipeline("  auto.create: true\n  insert.mode: insert\n  exactly.once: true\n",
-                      source="  mode: incrementing\n  incrementing.column.name: id\n  table.whitelist: big\n"
-                             "  batch.max.rows: 100\n")
-        count = lambda: int(self.db.query("SELECT count(*) FROM big")[0][0]) if self.db.query(
-            "SELECT to_regclass('big') IS NOT NULL")[0][0] == "t" else 0
-        kills = 0
-        for _ in range(6):
-            before = count()
-            if before >= n:
-                break
-            proc = subprocess.Popen([harness.KPIPE, "run", self.path("p.yaml")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            while proc.poll() is None and count() <= before:
-                pass  # each count() is a psql round trip
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.wait()
-        self.run_ok()
-        total, distinct, lo, hi = self.db.query("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM big")[0]
-        print(f"\nexactly-once: {n} rows, {kills} kill -9, {int(total) - int(distinct)} duplicates, "
-              f"{n - int(distinct)} lost")
-        self.assertEqual((int(total), int(distinct), int(lo), int(hi)), (n, n, 1, n))
-        self.assertGreaterEqual(kills, 2)
-        self.assertEqual(self.db.query("SELECT source_offset FROM kpipe_offsets WHERE pipeline = 'p'"),
-                         [[f'{{"incrementing":{n}}}']])
 
-
-class MariaDbSinkTest(jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+class MariaDbSinkTest(ExactlyOnceKills, jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
+    DB_NAME = "MariaDB"
     PRICE = "price"
     HEX = "HEX({})"
     TYPES = {"id": ("bigint(20)", "NOT NULL"), "name": ("longtext", "NOT NULL"), "price": ("decimal(10,2)", "NULL"),

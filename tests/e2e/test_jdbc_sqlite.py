@@ -26,6 +26,7 @@ class SqliteDb:
 
 
 class SqliteTest(jdbc_scenarios.JdbcScenarios, harness.TempDirTest):
+    DB_NAME = "SQLite"
     TS = "TIMESTAMP"
     MICROS = False
 

@@ -121,6 +121,9 @@ TEST_CASE("CellSet parsing and writing") {
   std::vector<Row> bad;
   CHECK_FALSE(parse_cell_set("not json", &bad).ok());
   CHECK_FALSE(parse_cell_set(R"({"Row":[{"key":"***"}]})", &bad).ok());
+  CHECK_FALSE(
+      parse_cell_set(R"({"Row":[{"key":"aw==","Cell":{"x":{"column":"Y2Y6cQ=="}}}]})", &bad).ok());
+  CHECK_FALSE(parse_cell_set(R"({"Row":[{"key":"aw==","Cell":"Y2Y6cQ=="}]})", &bad).ok());
 }
 
 TEST_CASE("type names accept Java and SQL spellings") {
