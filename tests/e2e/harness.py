@@ -13,6 +13,10 @@ SOURCE_DIR = os.environ.get("KPIPE_SOURCE_DIR", os.path.join(os.path.dirname(__f
 # kill -9 per source/sink pair in the crash tests (the issue asks for at least 20 in CI).
 CRASH_KILLS = int(os.environ.get("KPIPE_CRASH_KILLS", "20"))
 CRASH_SEED = int(os.environ.get("KPIPE_CRASH_SEED", str(int(time.time()))))
+# What one kill may replay in at-least-once mode, in batches: the runner writes the offsets file
+# on its own thread, at most 2 x 2 batches behind the sink (runner.cc, Committer), plus the batch
+# being written. Into Kafka one more batch may be in flight unacknowledged.
+REPLAY_BATCHES = 5
 
 
 def kpipe(*args, input=None, timeout=120, env=None, cwd=None):

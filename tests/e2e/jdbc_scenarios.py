@@ -98,9 +98,9 @@ class JdbcScenarios:
                              mid_run, lost, len(ids) - len(set(ids)))
         self.assertEqual(set(ids), set(range(1, 20001)), f"rows lost (seed {harness.CRASH_SEED})")
         self.assertGreaterEqual(mid_run, kills // 2, "most kills should land mid-run")
-        # A kill replays what was not committed: one batch, or with ties and no key to resume
-        # inside a timestamp, the whole tie group (20000 rows over 13 timestamps) and a batch.
-        replay = 100 if with_key else 20000 // 13 + 1 + 100
+        # A kill replays what was not committed: a few batches, or with ties and no key to resume
+        # inside a timestamp, also the whole tie group (20000 rows over 13 timestamps).
+        replay = harness.REPLAY_BATCHES * 100 + (0 if with_key else 20000 // 13 + 1)
         self.assertLessEqual(len(ids) - len(set(ids)), mid_run * replay, f"seed {harness.CRASH_SEED}")
         # Nothing left: a rerun emits nothing.
         before = len(ids)

@@ -19,10 +19,7 @@ KILLS = harness.CRASH_KILLS
 SEED = harness.CRASH_SEED
 LINES = 100000
 BATCH = 500
-# What a kill may replay, in batches: the runner writes the offsets file on its own thread, at
-# most 2 x 2 batches behind the sink (runner.cc, Committer), plus the batch being written; into
-# Kafka one more batch may be in flight unacknowledged.
-REPLAY_BATCHES = 5
+REPLAY_BATCHES = harness.REPLAY_BATCHES
 
 
 class CrashTest(harness.TempDirTest):
