@@ -42,6 +42,13 @@ class Postgres(Server):
     def query(self, sql):
         return [line.split("\t") for line in self._psql(sql, "-A", "-t", "-F", "\t").splitlines()]
 
+    def pause(self):
+        """Stops the server, keeping its data and port (an outage); resume() starts it again."""
+        subprocess.run(["bash", SCRIPT, "pause", self.dir], check=True, capture_output=True, timeout=120)
+
+    def resume(self):
+        subprocess.run(["bash", SCRIPT, "resume", self.dir], check=True, capture_output=True, timeout=120)
+
     def kill_connections(self):
         self.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   "WHERE pid <> pg_backend_pid() AND datname = current_database()")
