@@ -82,7 +82,8 @@ class PostgresOutageTest(harness.TempDirTest):
     """A PostgreSQL source whose server stops mid-run and starts again on the same port. The runs
     use --follow, so an outage always lands inside a run however fast the machine is."""
 
-    N = 20000
+    N = 20000     # rows read before the first outage
+    MORE = 100000  # rows the retried run reads, long enough for the outage to land mid-stream
 
     @classmethod
     def setUpClass(cls):
@@ -112,7 +113,7 @@ class PostgresOutageTest(harness.TempDirTest):
         while run.proc.poll() is None and time.monotonic() < deadline:
             if wanted <= set(self.ids()):
                 return True
-            time.sleep(0.01)
+            time.sleep(0.1)
         return wanted <= set(self.ids())
 
     def wait_for_output(self, run):
@@ -142,8 +143,10 @@ class PostgresOutageTest(harness.TempDirTest):
         self.assertIn("pipeline 'outage' failed: read", err)
         self.assertNotIn("kpipe:kpipe@", err)  # the URL's password is never printed
 
-        # With retry: the same pipeline resumes from its offsets, survives an outage mid-run and
-        # reads what was added after it.
+        # With retry: the same pipeline resumes from its offsets, survives an outage in the middle
+        # of the next N rows and reads what was added after it.
+        self.db.exec('INSERT INTO "big" SELECT i, \'more \' || i, timestamp \'2022-01-01 00:00:00\' '
+                     f"FROM generate_series({self.N + 1}, {self.N + self.MORE}) i")
         self.pipeline("errors:\n  retry.timeout: 60000\n  retry.delay.max.ms: 500\n")
         before = len(self.ids())
         run = Run(self.path("p.yaml"), "--follow")
@@ -158,9 +161,9 @@ class PostgresOutageTest(harness.TempDirTest):
         finally:
             self.db.resume()
         self.assertIsNotNone(line, run.text())
-        self.db.exec('INSERT INTO "big" SELECT i, \'late \' || i, timestamp \'2022-01-01 00:00:00\' '
-                     f"FROM generate_series({self.N + 1}, {self.N + 10}) i")
-        everything = set(range(1, self.N + 11))
+        self.db.exec('INSERT INTO "big" SELECT i, \'late \' || i, timestamp \'2023-01-01 00:00:00\' '
+                     f"FROM generate_series({self.N + self.MORE + 1}, {self.N + self.MORE + 10}) i")
+        everything = set(range(1, self.N + self.MORE + 11))
         done = self.wait_for_ids(run, everything)
         run.proc.send_signal(signal.SIGTERM)
         code, err = run.finish(timeout=120)
