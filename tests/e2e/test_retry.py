@@ -181,6 +181,58 @@ class PostgresOutageTest(harness.TempDirTest):
         self.assertEqual(len(self.ids()), count)
 
 
+    def test_an_exactly_once_sink_outage_is_retried_without_duplicates(self):
+        """The jdbc sink stores its offsets with its rows: a retry after the target went away
+        resumes from them, so plain inserts (no key to absorb duplicates) land exactly once."""
+        import sqlite3
+        self.db.exec('DROP TABLE IF EXISTS "items"')
+        self.db.exec('DROP TABLE IF EXISTS "kpipe_offsets"')
+        source = self.path("src.db")
+
+        def add(first, last):
+            with sqlite3.connect(source) as c:
+                c.execute("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, note TEXT)")
+                c.executemany("INSERT INTO items VALUES (?, ?)", [(i, f"n{i}") for i in range(first, last + 1)])
+
+        def target():
+            [[rows, ids]] = self.db.query('SELECT count(*), count(DISTINCT id) FROM "items"')
+            return int(rows), int(ids)
+
+        def wait_for_target(run, rows):
+            deadline = time.monotonic() + 120
+            while run.proc.poll() is None and time.monotonic() < deadline:
+                if target()[0] >= rows:
+                    return True
+                time.sleep(0.05)
+            return False
+
+        add(1, 1000)
+        self.write("p.yaml", f"name: eo\nsource:\n  connector: jdbc\n  connection.url: jdbc:sqlite:{source}\n"
+                             "  mode: incrementing\n  incrementing.column.name: id\n  table.whitelist: items\n"
+                             "  batch.max.rows: 100\n  poll.interval.ms: 100\n"
+                             f"sink:\n  connector: jdbc\n  connection.url: \"{self.db.url}\"\n"
+                             "  connection.attempts: 1\n  auto.create: true\n  exactly.once: true\n"
+                             "errors: {retry.timeout: 60000, retry.delay.max.ms: 500}\n", "w")
+        run = Run(self.path("p.yaml"), "--follow")
+        self.assertTrue(wait_for_target(run, 1000), run.text())
+        try:
+            self.db.pause()
+            add(1001, 3000)  # the sink fails writing these: its connection is gone
+            line = run.wait_line(RETRY_LINE.search, timeout=60)
+        finally:
+            self.db.resume()
+        self.assertIsNotNone(line, run.text())
+        self.assertIn("sink", line)
+        done = wait_for_target(run, 3000)
+        run.proc.send_signal(signal.SIGTERM)
+        code, err = run.finish(timeout=120)
+        self.assertTrue(done, err)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, r"pipeline 'eo' done: .*retried \d+ time\(s\)")
+        self.assertEqual(target(), (3000, 3000))
+        self.assertEqual(self.db.query('SELECT source_offset FROM "kpipe_offsets"'), [['{"incrementing":3000}']])
+
+
 class GiveUpTest(harness.TempDirTest):
     """A server that never comes: retry gives up after retry.timeout; SIGTERM ends a wait."""
 
