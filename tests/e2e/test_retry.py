@@ -233,6 +233,53 @@ class PostgresOutageTest(harness.TempDirTest):
         self.assertEqual(self.db.query('SELECT source_offset FROM "kpipe_offsets"'), [['{"incrementing":3000}']])
 
 
+class MariaDbKilledConnectionTest(harness.TempDirTest):
+    """A MariaDB source whose connections the server kills (KILL): retried, nothing lost."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = dbserver.MariaDb()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
+    def ids(self):
+        if not os.path.exists(self.path("out.jsonl")):
+            return set()
+        return {json.loads(line)["id"] for line in self.read("out.jsonl").decode().splitlines()}
+
+    def wait_for_ids(self, run, wanted):
+        deadline = time.monotonic() + 120
+        while run.proc.poll() is None and time.monotonic() < deadline and not wanted <= self.ids():
+            time.sleep(0.05)
+        return wanted <= self.ids()
+
+    def test_killed_connections_are_retried(self):
+        self.db.exec("DROP TABLE IF EXISTS t")
+        self.db.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, note VARCHAR(20))")
+        self.db.exec("INSERT INTO t SELECT seq, CONCAT('n', seq) FROM seq_1_to_1000")
+        self.write("p.yaml", f"name: m\nsource:\n  connector: jdbc\n  connection.url: \"{self.db.url}\"\n"
+                             "  connection.attempts: 1\n  mode: incrementing\n  incrementing.column.name: id\n"
+                             "  table.whitelist: t\n  poll.interval.ms: 100\n"
+                             "converter: {value: json, value.schemas.enable: false}\n"
+                             f"sink:\n  connector: file\n  file: {self.path('out.jsonl')}\n"
+                             "errors: {retry.timeout: 60000, retry.delay.max.ms: 500}\n", "w")
+        run = Run(self.path("p.yaml"), "--follow")
+        self.assertTrue(self.wait_for_ids(run, set(range(1, 1001))), run.text())
+        self.db.kill_connections()
+        line = run.wait_line(RETRY_LINE.search, timeout=60)
+        self.assertIsNotNone(line, run.text())
+        self.db.exec("INSERT INTO t SELECT seq, CONCAT('n', seq) FROM seq_1001_to_1010")
+        done = self.wait_for_ids(run, set(range(1, 1011)))
+        run.proc.send_signal(signal.SIGTERM)
+        code, err = run.finish(timeout=120)
+        self.assertTrue(done, err)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, r"pipeline 'm' done: .*retried \d+ time\(s\)")
+        self.assertNotIn("password=kpipe", err)
+
+
 class GiveUpTest(harness.TempDirTest):
     """A server that never comes: retry gives up after retry.timeout; SIGTERM ends a wait."""
 
