@@ -23,7 +23,7 @@ Status check_errors(const Config& errors) {
 ConfigSpec make_errors_spec() {
   ConfigSpec spec{
       "errors",
-      ComponentKind::kSource,
+      ComponentKind::kPipeline,
       "What happens to a record that cannot be read or converted, and to transient failures",
       {
           {"tolerance",

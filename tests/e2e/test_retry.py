@@ -280,6 +280,19 @@ class MariaDbKilledConnectionTest(harness.TempDirTest):
         self.assertNotIn("password=kpipe", err)
 
 
+class DescribeTest(unittest.TestCase):
+    def test_describe_errors_lists_the_retry_keys(self):
+        out = kpipe("describe", "errors", "--format", "json")
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        [spec] = json.loads(out.stdout)
+        self.assertEqual(spec["kind"], "pipeline")
+        fields = {f["name"]: f for f in spec["fields"]}
+        self.assertEqual(fields["retry.timeout"]["default"], "0")
+        self.assertEqual(fields["retry.timeout"]["min"], -1)
+        self.assertEqual(fields["retry.delay.max.ms"]["default"], "60000")
+        self.assertEqual(fields["retry.delay.max.ms"]["min"], 0)
+
+
 class GiveUpTest(harness.TempDirTest):
     """A server that never comes: retry gives up after retry.timeout; SIGTERM ends a wait."""
 
