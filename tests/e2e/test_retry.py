@@ -97,7 +97,7 @@ class PostgresOutageTest(harness.TempDirTest):
         text = (f"name: outage\nsource:\n  connector: jdbc\n  connection.url: {self.db.url}\n"
                 "  connection.attempts: 1\n  mode: timestamp+incrementing\n  table.whitelist: big\n"
                 "  timestamp.column.name: updated_at\n  incrementing.column.name: id\n"
-                "  batch.max.rows: 50\n  poll.interval.ms: 100\n"
+                "  batch.max.rows: 500\n  poll.interval.ms: 100\n"
                 "converter: {value: json, value.schemas.enable: false}\n"
                 f"sink:\n  connector: file\n  file: {self.path('out.jsonl')}\n{errors}")
         return self.write("p.yaml", text, "w")
@@ -185,6 +185,25 @@ class PostgresOutageTest(harness.TempDirTest):
         self.assertEqual(out.returncode, 0, out.stderr.decode())
         self.assertEqual(self.lines(), count)
 
+
+    def test_a_wrong_password_or_a_missing_table_is_not_retried(self):
+        url = self.db.url.replace("kpipe:kpipe@", "kpipe:Wr0ngPw@")
+        for name, source_url, table, code, fragment in [
+                ("wrong password", url, "big", 1, "password authentication failed"),
+                ("missing table", self.db.url, "no_such_table", 2, "no_such_table")]:
+            with self.subTest(name):
+                self.write("p.yaml", f"name: p\nsource:\n  connector: jdbc\n  connection.url: {source_url}\n"
+                                     f"  connection.attempts: 1\n  mode: bulk\n  table.whitelist: {table}\n"
+                                     f"sink:\n  connector: file\n  file: {self.path('x.jsonl')}\n"
+                                     "errors: {retry.timeout: 60000}\n", "w")
+                started = time.monotonic()
+                out = kpipe("run", self.path("p.yaml"), timeout=60)
+                err = out.stderr.decode()
+                self.assertEqual(out.returncode, code, err)
+                self.assertIn(fragment, err)
+                self.assertNotRegex(err, RETRY_LINE)
+                self.assertNotIn("Wr0ngPw", err)
+                self.assertLess(time.monotonic() - started, 10, err)
 
     def test_an_exactly_once_sink_outage_is_retried_without_duplicates(self):
         """The jdbc sink stores its offsets with its rows: a retry after the target went away
