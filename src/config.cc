@@ -175,6 +175,14 @@ std::string mark_of(const std::string& file, const YAML::Node& node) {
 
 Status unknown_key(const ConfigSpec& spec, const std::string& key, const std::string& where,
                    const std::string& scope) {
+  // A sink that does not declare exactly.once cannot do it: say why rather than "unknown key".
+  if (spec.kind == ComponentKind::kSink && key == "exactly.once")
+    return Status::Invalid(where + ": " + scope + ".exactly.once: the " + spec.name +
+                           " sink cannot do exactly-once: it can neither commit the offsets "
+                           "atomically with what it writes nor read back what an interrupted run "
+                           "wrote, so a crash may repeat the records written since the last "
+                           "commit (at-least-once). See: kpipe describe " +
+                           spec.name);
   std::vector<std::string> names;
   for (const auto& f : spec.fields) names.push_back(f.name);
   std::string msg = where + ": unknown key '" + key + "' in " + scope + " (" +

@@ -71,9 +71,24 @@ class Sink {
   // True when the sink writes converter bytes (Record::key_bytes / value_bytes); the runner then
   // runs the converters before write().
   virtual bool needs_bytes() const { return true; }
+  // May remove from `batch` records the target already holds (the Kafka sink's exactly-once
+  // recovery); the runner counts what is left as written.
   virtual Status write(Batch& batch) = 0;
   // After an ok return every record written so far is durable in the target.
   virtual Status flush() = 0;
+
+  // A sink that learns of durability asynchronously (Kafka acknowledgements) may say so:
+  // acknowledged() waits until at least `wait_for` of the records written so far are durable
+  // (0: does not wait), sets *count to how many are, in write order (a prefix), and fails if one
+  // of them was rejected. The runner then keeps one batch in flight while it writes the next,
+  // committing the offsets of acknowledged records, instead of stalling on flush() after each
+  // batch; the final commit still flushes. Not for a sink doing exactly-once (position()).
+  virtual bool acknowledges() const { return false; }
+  virtual Status acknowledged(uint64_t wait_for, uint64_t* count) {
+    (void)wait_for;
+    *count = 0;
+    return Status::Ok();
+  }
 
   // Exactly-once: a sink that can store source offsets atomically with its data (a database
   // transaction) returns true; the runner then hands it the offsets of each commit right before

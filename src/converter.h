@@ -24,6 +24,12 @@ class Converter {
   // A null value (tombstone / null key) serializes to nullopt.
   virtual Status to_bytes(const std::string& topic, const SchemaPtr& schema, const Value& value,
                           std::optional<std::string>* out) = 0;
+  // to_bytes() for a value nobody needs afterwards (the runner's records): a converter may move
+  // its contents into *out instead of copying them.
+  virtual Status move_to_bytes(const std::string& topic, const SchemaPtr& schema, Value&& value,
+                               std::optional<std::string>* out) {
+    return to_bytes(topic, schema, value, out);
+  }
   virtual Status from_bytes(const std::string& topic, const std::optional<std::string>& bytes,
                             SchemaAndValue* out) = 0;
 };

@@ -111,6 +111,7 @@ Status OffsetStore::load() {
 }
 
 std::optional<Json> OffsetStore::offset(const Json& partition) const {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(partition.dump());
   if (it == index_.end()) return std::nullopt;
   return entries_[it->second].second;
@@ -118,6 +119,7 @@ std::optional<Json> OffsetStore::offset(const Json& partition) const {
 
 Status OffsetStore::commit(const std::vector<std::pair<Json, Json>>& updates) {
   if (updates.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [partition, offset] : updates) {
     const std::string key = partition.dump();
     auto it = index_.find(key);
@@ -137,12 +139,18 @@ Status OffsetStore::commit(const std::vector<std::pair<Json, Json>>& updates) {
 }
 
 Status OffsetStore::reset_all() {
+  std::lock_guard<std::mutex> lock(mu_);
   entries_.clear();
   index_.clear();
   return write();
 }
 
 nlohmann::ordered_json OffsetStore::to_kip875() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return kip875();
+}
+
+nlohmann::ordered_json OffsetStore::kip875() const {
   using Ordered = nlohmann::ordered_json;
   Ordered list = Ordered::array();
   for (const auto& [p, o] : entries_)
@@ -152,7 +160,7 @@ nlohmann::ordered_json OffsetStore::to_kip875() const {
 }
 
 Status OffsetStore::write() {
-  document_["pipelines"][pipeline_] = to_kip875();
+  document_["pipelines"][pipeline_] = kip875();
   const std::string text = document_.dump(2) + "\n";
   const std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,7 @@ class OffsetStore : public OffsetReader {
                      std::unique_ptr<OffsetStore>* out);
   ~OffsetStore() override;
 
+  // offset() and commit() may be called from different threads (the runner commits on its own).
   std::optional<Json> offset(const Json& partition) const override;
   // Sets these partitions' offsets (a null offset removes the partition) and writes the file.
   Status commit(const std::vector<std::pair<Json, Json>>& updates);
@@ -33,17 +35,22 @@ class OffsetStore : public OffsetReader {
   Status reset_all();
   // {"offsets":[{"partition":..,"offset":..}, ...]}, keys in that order as Connect's REST API.
   nlohmann::ordered_json to_kip875() const;
-  size_t size() const { return entries_.size(); }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entries_.size();
+  }
   const std::string& path() const { return path_; }
 
  private:
   OffsetStore() = default;
   Status load();
-  Status write();
+  Status write();                         // with mu_ held
+  nlohmann::ordered_json kip875() const;  // with mu_ held
 
   std::string path_;
   std::string pipeline_;
   int lock_fd_ = -1;
+  mutable std::mutex mu_;  // guards what follows
   nlohmann::ordered_json
       document_;  // the whole file: other pipelines' offsets are kept as they are
   std::vector<std::pair<Json, Json>> entries_;     // this pipeline's, in first-commit order

@@ -5,10 +5,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "errors.h"
 #include "offsets.h"
@@ -26,13 +31,20 @@ double seconds_since(Clock::time_point start) {
 // The newest offset per source partition among records written but not yet committed.
 class PendingOffsets {
  public:
-  void add(const Record& r) {
-    if (!r.source_partition) return;  // e.g. stdin: no position to resume from
-    auto [it, fresh] = index_.try_emplace(r.source_partition.get(), entries_.size());
-    if (fresh) {
-      entries_.emplace_back(r.source_partition, r.source_offset);
-    } else {
-      entries_[it->second].second = r.source_offset;
+  // Takes the newest offset of each partition among batch[0, end): one copy per partition and
+  // batch, not per record.
+  void add_newest(const Batch& batch, size_t end) {
+    seen_.clear();
+    for (size_t i = end; i-- > 0;) {
+      const Record& r = batch[i];
+      if (!r.source_partition) continue;  // e.g. stdin: no position to resume from
+      if (!seen_.insert(r.source_partition.get()).second) continue;
+      auto [it, fresh] = index_.try_emplace(r.source_partition.get(), entries_.size());
+      if (fresh) {
+        entries_.emplace_back(r.source_partition, r.source_offset);
+      } else {
+        entries_[it->second].second = r.source_offset;
+      }
     }
   }
   std::vector<std::pair<Json, Json>> take() {
@@ -53,6 +65,8 @@ class PendingOffsets {
         entries_[it->second].second = std::move(offset);
       }
     }
+    other.index_.clear();
+    other.entries_.clear();
   }
 
  private:
@@ -60,6 +74,111 @@ class PendingOffsets {
   // entries_ keeps the object alive so the address cannot be reused meanwhile.
   std::unordered_map<const Json*, size_t> index_;
   std::vector<std::pair<std::shared_ptr<const Json>, Json>> entries_;
+  std::unordered_set<const Json*> seen_;
+};
+
+// Writes the offsets file on its own thread, so the pipeline does not wait for its fsyncs. Offsets
+// are submitted only once the sink made their records durable; they are written in submission
+// order, and those submitted while a write is under way are merged (a partition's newer offset
+// wins) and written together: a commit after every batch, or as often as the disk allows. So that
+// a crash replays a bounded number of batches, submit() waits while kMaxQueued submissions are
+// already waiting: at most 2 x kMaxQueued batches are durable in the sink but not yet committed.
+class Committer {
+ public:
+  explicit Committer(OffsetStore* store) : store_(store), thread_([this] { work(); }) {}
+  ~Committer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();  // after writing whatever was submitted
+  }
+
+  static constexpr int kMaxQueued = 2;
+
+  void submit(std::vector<std::pair<Json, Json>> updates) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_.wait(lock, [this] { return queued_submissions_ < kMaxQueued || !failure_.ok(); });
+      ++queued_submissions_;
+      for (auto& update : updates) {
+        auto [it, fresh] = queued_index_.try_emplace(update.first.dump(), queued_.size());
+        if (fresh) {
+          queued_.push_back(std::move(update));
+        } else {
+          queued_[it->second].second = std::move(update.second);
+        }
+      }
+    }
+    wake_.notify_all();
+  }
+
+  // Moves the offsets written since the last call to *written; returns the first write failure.
+  Status collect(std::vector<std::pair<Json, Json>>* written) {
+    std::lock_guard<std::mutex> lock(mu_);
+    written->swap(written_);
+    written_.clear();
+    return failure_;
+  }
+
+  // Waits until everything submitted is written (or a write failed).
+  Status drain(std::vector<std::pair<Json, Json>>* written) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return (queued_.empty() && !busy_) || !failure_.ok(); });
+    written->swap(written_);
+    written_.clear();
+    return failure_;
+  }
+
+  uint64_t writes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return writes_;
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return !queued_.empty() || stopping_; });
+      if (queued_.empty() || !failure_.ok()) {
+        if (stopping_) return;
+        queued_.clear();  // after a failure nothing more is committed
+        queued_index_.clear();
+        queued_submissions_ = 0;
+        done_.notify_all();
+        continue;
+      }
+      std::vector<std::pair<Json, Json>> updates;
+      updates.swap(queued_);
+      queued_index_.clear();
+      queued_submissions_ = 0;
+      busy_ = true;
+      done_.notify_all();  // room for the next submission
+      lock.unlock();
+      Status st = store_->commit(updates);
+      lock.lock();
+      busy_ = false;
+      if (st.ok()) {
+        ++writes_;
+        for (auto& u : updates) written_.push_back(std::move(u));
+      } else if (failure_.ok()) {
+        failure_ = st;
+      }
+      done_.notify_all();
+    }
+  }
+
+  OffsetStore* store_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::vector<std::pair<Json, Json>> queued_, written_;
+  std::unordered_map<std::string, size_t> queued_index_;  // partition text -> queued_ index
+  int queued_submissions_ = 0;                            // merged into queued_
+  bool busy_ = false, stopping_ = false;
+  Status failure_;
+  uint64_t writes_ = 0;
+  std::thread thread_;  // last: started once the members above exist
 };
 
 class Progress {
@@ -154,13 +273,26 @@ class Run {
   // One run of the pipeline from the committed offsets: what a restart after a crash does, so a
   // retry keeps at-least-once and lets exactly-once sinks restore from their stored state.
   Status attempt() {
-    (void)pending_.take();  // uncommitted offsets of a failed attempt: their records come again
+    // Uncommitted offsets of a failed attempt: their records come again.
+    (void)pending_.take();
+    unacked_.clear();
     KPIPE_RETURN_IF_ERROR(make_components());
     Status st = open_components();
     if (st.ok()) {
       ran_ = true;
       last_commit_ = Clock::now();
+      committer_ = std::make_unique<Committer>(offsets_.get());
       st = loop();
+      // Whatever was committed is written before the attempt ends, failed or not: the next one
+      // opens the source from it.
+      Status written = drain_commits();
+      if (st.ok()) {
+        st = written;
+      } else if (!written.ok()) {
+        spdlog::error("{}", written.message());
+      }
+      commits_ += committer_->writes();
+      committer_.reset();
     }
     if (source_open_) source_->close();
     if (sink_open_) sink_->close();
@@ -209,6 +341,7 @@ class Run {
   Status loop() {
     const bool needs_bytes = sink_->needs_bytes();
     const bool produces_bytes = source_->produces_bytes();
+    acknowledges_ = sink_->acknowledges();
     Batch batch;
     while (!context_.stop_requested()) {
       batch.clear();
@@ -224,10 +357,20 @@ class Run {
         KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
         written_ += batch.size();
       }
-      pending_.merge(std::move(batch_offsets));
+      if (!acknowledges_) {
+        pending_.merge(std::move(batch_offsets));
+      } else if (!batch_offsets.empty()) {
+        // Committable once the sink acknowledges its first `written_` records.
+        if (!unacked_.empty() && unacked_.back().first == written_) {
+          unacked_.back().second.merge(std::move(batch_offsets));
+        } else {
+          unacked_.emplace_back(written_, std::move(batch_offsets));
+        }
+      }
+      if (acknowledges_) KPIPE_RETURN_IF_ERROR(collect_acknowledged());
       if (!failure.ok()) return finish_after(failure);
       progress_.update(read_, start_);
-      if (due_for_commit()) KPIPE_RETURN_IF_ERROR(commit());
+      if (due_for_commit()) KPIPE_RETURN_IF_ERROR(acknowledges_ ? commit_acknowledged() : commit());
       if (polled == 0 && source_->exhausted()) {
         progressed_ = true;  // caught up: a later failure starts a new retry streak
         if (!context_.follow) break;
@@ -237,10 +380,13 @@ class Run {
   }
 
   // Runs the converters over the batch; records that fail (or that the source could not parse)
-  // go to the errors policy and, when tolerated, leave the batch.
+  // go to the errors policy and, when tolerated, leave the batch. Adds the offsets of the records
+  // dealt with (written or skipped) to `offsets`.
   Status prepare(Batch& batch, bool produces_bytes, bool needs_bytes, PendingOffsets* offsets) {
-    size_t kept = 0;
+    size_t end = batch.size();
+    size_t dropped = 0;
     Status failure;
+    drop_.assign(batch.size(), 0);
     for (size_t i = 0; i < batch.size(); ++i) {
       Record& r = batch[i];
       std::string stage, error;
@@ -255,15 +401,25 @@ class Run {
         Status st = serialize(r);
         if (!st.ok()) stage = "converter (to bytes)", error = st.message();
       }
-      if (!stage.empty()) {
-        failure = errors_->handle(stage, r, error);
-        if (!failure.ok()) break;
-        ++skipped_;
-        offsets->add(r);
-        continue;
+      if (stage.empty()) continue;
+      failure = errors_->handle(stage, r, error);
+      if (!failure.ok()) {
+        end = i;  // this record and the ones after it are neither written nor committed
+        break;
       }
-      offsets->add(r);
-      if (kept != i) batch[kept] = std::move(r);
+      ++skipped_;
+      ++dropped;
+      drop_[i] = 1;
+    }
+    offsets->add_newest(batch, end);
+    if (dropped == 0) {
+      batch.resize(end);
+      return failure;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < end; ++i) {
+      if (drop_[i]) continue;
+      if (kept != i) batch[kept] = std::move(batch[i]);
       ++kept;
     }
     batch.resize(kept);
@@ -278,8 +434,11 @@ class Run {
   }
 
   Status serialize(Record& r) {
-    KPIPE_RETURN_IF_ERROR(key_converter_->to_bytes(r.topic, r.key_schema, r.key, &r.key_bytes));
-    return value_converter_->to_bytes(r.topic, r.value_schema, r.value, &r.value_bytes);
+    // The sink reads only the bytes (and so does the errors policy): the values can move.
+    KPIPE_RETURN_IF_ERROR(
+        key_converter_->move_to_bytes(r.topic, r.key_schema, std::move(r.key), &r.key_bytes));
+    return value_converter_->move_to_bytes(r.topic, r.value_schema, std::move(r.value),
+                                           &r.value_bytes);
   }
 
   Status deserialize(Record& r) {
@@ -302,8 +461,32 @@ class Run {
                std::chrono::milliseconds(pipeline_.offsets_flush_interval_ms);
   }
 
+  // For a sink that acknowledges asynchronously: moves the offsets of acknowledged batches to
+  // pending_, first waiting until at most one batch (the newest) is unacknowledged, so a crash
+  // replays at most the batch in flight and the one being written.
+  Status collect_acknowledged() {
+    const uint64_t wait_for = unacked_.size() > 1 ? unacked_[unacked_.size() - 2].first : 0;
+    uint64_t acked = 0;
+    KPIPE_RETURN_IF_ERROR(
+        sink_->acknowledged(wait_for, &acked).with_context("sink (no offsets committed)"));
+    while (!unacked_.empty() && unacked_.front().first <= acked) {
+      pending_.merge(std::move(unacked_.front().second));
+      unacked_.pop_front();
+    }
+    return Status::Ok();
+  }
+
+  // Between batches, for a sink that acknowledges asynchronously: commits the offsets of the
+  // records it acknowledged, without waiting for the batch in flight.
+  Status commit_acknowledged() {
+    KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
+    return commit_offsets(pending_.take());
+  }
+
   // Flush first: an offset is committed only once the sink made every earlier record durable.
   Status commit() {
+    for (auto& [end, offsets] : unacked_) pending_.merge(std::move(offsets));
+    unacked_.clear();
     auto updates = pending_.take();
     if (!updates.empty() && sink_->stores_offsets())
       KPIPE_RETURN_IF_ERROR(
@@ -311,13 +494,33 @@ class Run {
     KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
     last_commit_ = Clock::now();
-    if (updates.empty()) return Status::Ok();
-    if (auto position = sink_->position()) updates.push_back(std::move(*position));
-    for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
-    ++commits_;
-    KPIPE_RETURN_IF_ERROR(offsets_->commit(updates));
-    progressed_ = true;
-    return source_->committed(updates).with_context("source");
+    return commit_offsets(std::move(updates));
+  }
+
+  // Hands the offsets to the committer (with the sink's position, for exactly-once) and passes
+  // what it wrote meanwhile on to the source.
+  Status commit_offsets(std::vector<std::pair<Json, Json>> updates) {
+    last_commit_ = Clock::now();
+    if (!updates.empty()) {
+      if (auto position = sink_->position()) updates.push_back(std::move(*position));
+      for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
+      committer_->submit(std::move(updates));
+    }
+    std::vector<std::pair<Json, Json>> written;
+    Status st = committer_->collect(&written);
+    return written.empty() ? st : source_committed(st, written);
+  }
+
+  Status drain_commits() {
+    std::vector<std::pair<Json, Json>> written;
+    Status st = committer_->drain(&written);
+    return written.empty() ? st : source_committed(st, written);
+  }
+
+  Status source_committed(const Status& st, const std::vector<std::pair<Json, Json>>& written) {
+    progressed_ = true;  // offsets moved: a later failure starts a new retry streak
+    Status told = source_->committed(written).with_context("source");
+    return st.ok() ? told : st;
   }
 
   void summary(const Status& st) {
@@ -347,7 +550,12 @@ class Run {
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<Converter> key_converter_, value_converter_;
   PendingOffsets pending_;
+  // With an acknowledging sink: offsets waiting for the sink to acknowledge the first N records.
+  bool acknowledges_ = false;
+  std::deque<std::pair<uint64_t, PendingOffsets>> unacked_;
+  std::vector<char> drop_;  // prepare()'s records to leave out of the batch
   std::unique_ptr<ErrorHandler> errors_;
+  std::unique_ptr<Committer> committer_;  // during loop(); writes into offsets_
   Clock::time_point start_, last_commit_;
   uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0, retries_ = 0;
   bool ran_ = false;                              // the loop ran at least once

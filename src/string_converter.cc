@@ -45,6 +45,15 @@ class StringConverter : public Converter {
     return Status::Ok();
   }
 
+  Status move_to_bytes(const std::string& topic, const SchemaPtr& schema, Value&& value,
+                       std::optional<std::string>* out) override {
+    if (value.is<std::string>()) {
+      *out = std::move(value.as<std::string>());
+      return Status::Ok();
+    }
+    return to_bytes(topic, schema, value, out);
+  }
+
   Status from_bytes(const std::string& /*topic*/, const std::optional<std::string>& bytes,
                     SchemaAndValue* out) override {
     out->schema = Schema::primitive(Type::kString, /*optional=*/true);
@@ -74,6 +83,20 @@ class ByteArrayConverter : public Converter {
                              value.kind_name() + " values (only bytes and strings)");
     }
     return Status::Ok();
+  }
+
+  Status move_to_bytes(const std::string& topic, const SchemaPtr& schema, Value&& value,
+                       std::optional<std::string>* out) override {
+    const bool raw = !schema || schema->type == Type::kBytes || schema->type == Type::kString;
+    if (raw && value.is<Bytes>()) {
+      *out = std::move(value.as<Bytes>().data);
+      return Status::Ok();
+    }
+    if (raw && value.is<std::string>()) {
+      *out = std::move(value.as<std::string>());
+      return Status::Ok();
+    }
+    return to_bytes(topic, schema, value, out);
   }
 
   Status from_bytes(const std::string& /*topic*/, const std::optional<std::string>& bytes,

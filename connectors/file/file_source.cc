@@ -502,7 +502,7 @@ class FileSource : public Source {
     r.value = std::move(value);
     if (partition_) {
       r.source_partition = partition_;
-      r.source_offset = Json{{"position", position_}};
+      r.source_offset = json_object({{"position", position_}});
     }
   }
 

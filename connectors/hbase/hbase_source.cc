@@ -334,12 +334,12 @@ class HbaseSource : public Source {
     rec.source_partition = partition_;
     const std::string key64 = hbase::base64_encode(row.key);
     if (mode_ == Mode::kBulk) {
-      rec.source_offset = Json{{"row", key64}};
+      rec.source_offset = json_object({{"row", key64}});
       if (last) rec.source_offset["completed"] = true;
     } else if (last) {
-      rec.source_offset = Json{{"lower", *upper_}};
+      rec.source_offset = json_object({{"lower", *upper_}});
     } else {
-      rec.source_offset = Json{{"lower", lower_}, {"upper", *upper_}, {"row", key64}};
+      rec.source_offset = json_object({{"lower", lower_}, {"upper", *upper_}, {"row", key64}});
     }
     return Status::Ok();
   }

@@ -36,8 +36,9 @@ enum class Mode { kBulk, kIncrementing, kTimestamp, kTimestampIncrementing };
 // A timestamp offset as Connect writes it: ms since the epoch plus the nanos of that second.
 Json timestamp_offset(int64_t nanos) {
   const int64_t ms = floor_div(nanos, kNanosPerMs);
-  return Json{{"timestamp", ms},
-              {"timestamp_nanos", nanos - floor_div(nanos, kNanosPerSecond) * kNanosPerSecond}};
+  return json_object(
+      {{"timestamp", ms},
+       {"timestamp_nanos", nanos - floor_div(nanos, kNanosPerSecond) * kNanosPerSecond}});
 }
 
 bool read_timestamp_offset(const Json& offset, int64_t* nanos) {
@@ -408,7 +409,7 @@ class JdbcSource : public Source {
       case Mode::kBulk:
         break;
       case Mode::kIncrementing:
-        r.source_offset = Json{{"incrementing", *scan.inc}};
+        r.source_offset = json_object({{"incrementing", *scan.inc}});
         break;
       case Mode::kTimestampIncrementing:
         r.source_offset = timestamp_offset(*row_ts);

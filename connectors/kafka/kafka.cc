@@ -21,7 +21,11 @@ Status check_properties(const Config& config) {
 
 void register_kafka(Registry& registry) {
   ConfigSpec source = kafka_source_spec(), sink = kafka_sink_spec();
-  source.check = sink.check = check_properties;
+  source.check = check_properties;
+  sink.check = [](const Config& config) {
+    KPIPE_RETURN_IF_ERROR(check_properties(config));
+    return check_kafka_sink(config);
+  };
   registry.add_source(std::move(source), [] { return std::make_unique<KafkaSource>(); });
   registry.add_sink(std::move(sink), [] { return std::make_unique<KafkaSink>(); });
 }

@@ -26,11 +26,23 @@ struct KafkaTopicDeleter {
 struct KafkaHeadersDeleter {
   void operator()(rd_kafka_headers_t* hdrs) const { rd_kafka_headers_destroy(hdrs); }
 };
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+struct KafkaMetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* metadata) const {
+    rd_kafka_metadata_destroy(metadata);
+  }
+};
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaHandleDeleter>;
 using KafkaConf = std::unique_ptr<rd_kafka_conf_t, KafkaConfDeleter>;
 using KafkaTopic = std::unique_ptr<rd_kafka_topic_t, KafkaTopicDeleter>;
 using KafkaHeaders = std::unique_ptr<rd_kafka_headers_t, KafkaHeadersDeleter>;
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using KafkaMetadata = std::unique_ptr<const rd_kafka_metadata_t, KafkaMetadataDeleter>;
 
 using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 

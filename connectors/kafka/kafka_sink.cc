@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace kpipe {
 
@@ -23,15 +24,16 @@ constexpr int64_t kFlushMarginMs = 10000;
 // acks=all + idempotence: a record counts as durable only when every in-sync replica has it, and
 // retries never duplicate or reorder. murmur2_random: a key lands on the partition a Java
 // producer would pick (null keys are spread randomly). message.timeout.ms: librdkafka's default
-// is 5 minutes; an unreachable broker should fail a run within 30 s. linger.ms and batch size:
-// fill batches under load without delaying a small run noticeably.
+// is 5 minutes; an unreachable broker should fail a run within 30 s. linger.ms 1: the runner
+// writes a whole batch at once and then waits for the one before it, so a longer linger only
+// delays that wait (5 ms per batch: 2x slower end to end on 2M lines).
 KafkaProperties producer_defaults(const Config& config) {
   KafkaProperties defaults = {
       {"client.id", "kpipe"},
       {"acks", "all"},
       {"partitioner", "murmur2_random"},
       {"message.timeout.ms", "30000"},
-      {"linger.ms", "5"},
+      {"linger.ms", "1"},
       {"batch.num.messages", "10000"},
       {"queue.buffering.max.messages", "500000"},
   };
@@ -45,6 +47,27 @@ KafkaProperties producer_defaults(const Config& config) {
   }
   if (!weaker_acks) defaults.emplace_back("enable.idempotence", "true");
   return defaults;
+}
+
+constexpr const char* kSourceHeader = "kpipe.source";
+// How long restore() waits for metadata, watermarks and, without progress, for messages.
+constexpr int kRecoveryTimeoutMs = 30000;
+
+// The multiset key of a source position: compact JSON of the partition and of the offset.
+std::string source_key(const std::string& partition, const std::string& offset) {
+  return partition + '\n' + offset;
+}
+
+// The producer's settings that the read-back consumer needs too: where and how to connect.
+bool is_connection_property(const std::string& key) {
+  for (const char* prefix : {"security.", "ssl.", "ssl_", "sasl.", "socket.", "broker.",
+                             "api.version", "client.", "enable.ssl", "reconnect.", "debug"})
+    if (key.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+std::string partition_where(const std::string& topic, int32_t partition) {
+  return "topic '" + topic + "' partition " + std::to_string(partition);
 }
 
 Status parse_mock_brokers(const Config& config, const std::string& servers, int* brokers) {
@@ -100,14 +123,48 @@ ConfigSpec kafka_sink_spec() {
   topic.name = "topic";
   topic.type = FieldType::kString;
   topic.description = "Topic for every record, overriding the topic the source or a transform set";
-  spec.fields = {servers, topic};
+  FieldSpec exactly_once;
+  exactly_once.name = "exactly.once";
+  exactly_once.type = FieldType::kBool;
+  exactly_once.default_value = "false";
+  exactly_once.description =
+      "No duplicates after a crash: each message carries its source position in the header "
+      "kpipe.source, the offsets file keeps the Kafka offsets reached at each commit, and a "
+      "restart reads back what was written after them and skips those records (needs topic, "
+      "acks=all, idempotence; works on any broker)";
+  spec.fields = {servers, topic, exactly_once};
   spec.passthrough = true;
   spec.passthrough_description =
       "a librdkafka producer property, passed as written (compression.type, "
       "linger.ms, security.protocol, ssl.*, sasl.*, ...). kpipe's defaults: acks=all, "
       "enable.idempotence=true, partitioner=murmur2_random (Java-compatible), "
-      "message.timeout.ms=30000, linger.ms=5";
+      "message.timeout.ms=30000, linger.ms=1; transactional.id makes each flush one "
+      "transaction";
   return spec;
+}
+
+Status check_kafka_sink(const Config& config) {
+  if (!config.has("exactly.once") || !config.boolean("exactly.once")) return Status::Ok();
+  if (!config.has("topic"))
+    return config.invalid("exactly.once",
+                          "needs `topic`: recovery reads back the sink's topic at start, and "
+                          "records routed to other topics could not be found there");
+  if (config.str("bootstrap.servers").rfind(kMockPrefix, 0) == 0)
+    return config.invalid("exactly.once",
+                          "cannot work with mock://N: that cluster starts empty with each run, so "
+                          "there is nothing to read back (run `kpipe mock-kafka` for a cluster "
+                          "that outlives the runs)");
+  for (const auto& [key, value] : config.passthrough) {
+    if ((key == "acks" || key == "request.required.acks") && value != "all" && value != "-1")
+      return config.invalid(key,
+                            "exactly.once needs acks=all: a message acknowledged by one broker "
+                            "can be lost, and read-back would not find it");
+    if (key == "enable.idempotence" && (value == "false" || value == "0"))
+      return config.invalid(key,
+                            "exactly.once needs enable.idempotence: producer retries could "
+                            "otherwise duplicate or reorder messages");
+  }
+  return Status::Ok();
 }
 
 KafkaSink::~KafkaSink() {
@@ -115,7 +172,7 @@ KafkaSink::~KafkaSink() {
 }
 
 Status KafkaSink::open(const Config& config, const RunContext& context) {
-  (void)context;
+  context_ = &context;
   bootstrap_ = config.str("bootstrap.servers");
   if (bootstrap_.rfind(kMockPrefix, 0) == 0) {
     int brokers = 0;
@@ -131,8 +188,18 @@ Status KafkaSink::open(const Config& config, const RunContext& context) {
     if (topic_override_->empty()) return config.invalid("topic", "must not be empty");
   }
 
+  exactly_once_ = config.has("exactly.once") && config.boolean("exactly.once");
+  if (exactly_once_) {
+    KPIPE_RETURN_IF_ERROR(check_kafka_sink(config));
+    position_key_ = Json{{"kpipe.sink", "kafka"}, {"topic", *topic_override_}};
+    pipeline_json_ = Json(context.pipeline_name).dump();
+    for (const auto& [key, value] : config.passthrough)
+      if (is_connection_property(key)) reader_properties_.emplace_back(key, value);
+  }
+
   KafkaConf conf;
   KPIPE_RETURN_IF_ERROR(build_kafka_conf(config, producer_defaults(config), &conf));
+  transactional_ = !kafka_conf_get(conf.get(), "transactional.id").empty();
   Status st = kafka_conf_set(conf.get(), "bootstrap.servers", bootstrap_);
   if (!st.ok()) return config.invalid("bootstrap.servers", st.message());
   rd_kafka_conf_set_opaque(conf.get(), this);
@@ -154,8 +221,18 @@ Status KafkaSink::open(const Config& config, const RunContext& context) {
     return Status::Invalid("creating the Kafka producer: " + message);
   }
   conf.release();  // rd_kafka_new() took ownership
-  spdlog::info("kafka sink: producing to {}{}", bootstrap_,
-               topic_override_ ? " topic '" + *topic_override_ + "'" : std::string());
+  if (transactional_) {
+    // Fences an earlier producer with the same transactional.id and aborts its open transaction.
+    rd_kafka_error_t* error = rd_kafka_init_transactions(producer_.get(), kRecoveryTimeoutMs);
+    if (error) {
+      std::string message = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      return Status::Runtime("initialising Kafka transactions: " + message);
+    }
+  }
+  spdlog::info("kafka sink: producing to {}{}{}", bootstrap_,
+               topic_override_ ? " topic '" + *topic_override_ + "'" : std::string(),
+               exactly_once_ ? " exactly once" : "");
   return Status::Ok();
 }
 
@@ -181,15 +258,19 @@ Status KafkaSink::topic_handle(const std::string& name, rd_kafka_topic_t** out) 
   return Status::Ok();
 }
 
-Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record) {
+Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record, void* group,
+                          const std::string* source) {
   KafkaHeaders headers;
-  if (!record.headers.empty()) {
-    headers.reset(rd_kafka_headers_new(record.headers.size()));
+  if (!record.headers.empty() || source) {
+    headers.reset(rd_kafka_headers_new(record.headers.size() + (source ? 1 : 0)));
     for (const Header& h : record.headers) {
       rd_kafka_header_add(headers.get(), h.key.data(), static_cast<ssize_t>(h.key.size()),
                           h.value ? h.value->data() : nullptr,
                           h.value ? static_cast<ssize_t>(h.value->size()) : 0);
     }
+    if (source)
+      rd_kafka_header_add(headers.get(), kSourceHeader, -1, source->data(),
+                          static_cast<ssize_t>(source->size()));
   }
   // A null pointer is Kafka's null (no key, a tombstone); an empty string stays an empty value.
   void* key = record.key_bytes ? const_cast<char*>(record.key_bytes->data()) : nullptr;
@@ -201,11 +282,11 @@ Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record) {
   const int64_t timestamp = record.timestamp_ms ? *record.timestamp_ms : 0;
 
   for (;;) {
-    rd_kafka_resp_err_t err =
-        rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
-                          RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
-                          RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+        RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
+        RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(group), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       headers.release();  // librdkafka owns them once the message is queued
       return Status::Ok();
@@ -226,10 +307,28 @@ Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record) {
 
 Status KafkaSink::write(Batch& batch) {
   if (!producer_) return Status::Runtime("write() before open()");
+  if (!already_written_.empty()) drop_already_written(batch);
+  if (batch.empty()) return Status::Ok();
+  if (transactional_ && !in_transaction_) {
+    rd_kafka_error_t* error = rd_kafka_begin_transaction(producer_.get());
+    if (error) {
+      std::string message = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      return Status::Runtime("beginning a Kafka transaction: " + message);
+    }
+    in_transaction_ = true;
+  }
+  written_ += batch.size();
+  void* group = reinterpret_cast<void*>(static_cast<uintptr_t>(first_group_ + groups_.size()));
+  groups_.push_back({written_, 0});
+  std::string source;
   for (const Record& record : batch) {
     rd_kafka_topic_t* topic = nullptr;
     KPIPE_RETURN_IF_ERROR(topic_handle(topic_override_ ? *topic_override_ : record.topic, &topic));
-    KPIPE_RETURN_IF_ERROR(produce(topic, record));
+    const bool with_source = exactly_once_ && record.source_partition;
+    if (with_source) source = source_header(record);
+    KPIPE_RETURN_IF_ERROR(produce(topic, record, group, with_source ? &source : nullptr));
+    ++groups_.back().outstanding;
     if (++since_poll_ >= kPollEvery) {
       since_poll_ = 0;
       rd_kafka_poll(producer_.get(), 0);
@@ -249,6 +348,27 @@ Status KafkaSink::delivery_status() const {
   if (!last_client_error_.empty()) message += "; last client error: " + last_client_error_;
   const Status st = Status::Runtime(message + ")");
   return first_failure_transient_ ? st.as_transient() : st;
+}
+
+Status KafkaSink::acknowledged(uint64_t wait_for, uint64_t* count) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(message_timeout_ms_ + kFlushMarginMs);
+  rd_kafka_poll(producer_.get(), 0);
+  // librdkafka fails a message it cannot deliver after message.timeout.ms (0: never gives up).
+  while (acked_ < wait_for && failed_ == 0 && fatal_error_.empty() &&
+         (message_timeout_ms_ == 0 || Clock::now() < deadline)) {
+    rd_kafka_poll(producer_.get(), 100);
+  }
+  KPIPE_RETURN_IF_ERROR(delivery_status());
+  if (acked_ < wait_for) {
+    return Status::Transient(std::to_string(wait_for - acked_) +
+                             " record(s) still unacknowledged after " +
+                             std::to_string(message_timeout_ms_ + kFlushMarginMs) +
+                             " ms (bootstrap.servers " + bootstrap_ + ")");
+  }
+  *count = acked_;
+  return Status::Ok();
 }
 
 Status KafkaSink::flush() {
@@ -280,7 +400,293 @@ Status KafkaSink::flush() {
                              std::to_string(message_timeout_ms_ + kFlushMarginMs) +
                              " ms (bootstrap.servers " + bootstrap_ + ")");
   }
+  if (in_transaction_) {
+    in_transaction_ = false;
+    rd_kafka_error_t* error = rd_kafka_commit_transaction(
+        producer_.get(), static_cast<int>(std::min<int64_t>(
+                             message_timeout_ms_ > 0 ? message_timeout_ms_ : -1, INT32_MAX)));
+    if (error) {
+      std::string message = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      return Status::Runtime("committing the Kafka transaction: " + message);
+    }
+  }
   return Status::Ok();
+}
+
+std::string KafkaSink::source_header(const Record& record) {
+  if (record.source_partition.get() != last_source_partition_) {
+    last_source_partition_owner_ = record.source_partition;  // keeps the address from reuse
+    last_source_partition_ = record.source_partition.get();
+    last_source_partition_dump_ = record.source_partition->dump();
+  }
+  // nlohmann::json orders keys: this is what Json{...}.dump() would give, without building it.
+  return "{\"offset\":" + record.source_offset.dump() +
+         ",\"partition\":" + last_source_partition_dump_ + ",\"pipeline\":" + pipeline_json_ + "}";
+}
+
+void KafkaSink::drop_already_written(Batch& batch) {
+  size_t kept = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Record& r = batch[i];
+    if (r.source_partition && !already_written_.empty()) {
+      auto it =
+          already_written_.find(source_key(r.source_partition->dump(), r.source_offset.dump()));
+      if (it != already_written_.end()) {
+        if (--it->second == 0) already_written_.erase(it);
+        ++recovered_skipped_;
+        continue;
+      }
+    }
+    if (kept != i) batch[kept] = std::move(r);
+    ++kept;
+  }
+  batch.resize(kept);
+  if (already_written_.empty())
+    spdlog::info(
+        "kafka sink: recovery done: skipped {} record(s) already in topic '{}' from before "
+        "the restart",
+        recovered_skipped_, *topic_override_);
+}
+
+std::optional<std::pair<Json, Json>> KafkaSink::position() const {
+  if (!exactly_once_) return std::nullopt;
+  Json partitions = Json::object();
+  for (const auto& [partition, next] : next_offsets_) partitions[std::to_string(partition)] = next;
+  Json value{{"partitions", std::move(partitions)}};
+  // Messages behind these offsets whose records the source has not sent again yet: the next
+  // recovery must still skip them.
+  if (!already_written_.empty()) {
+    Json pending = Json::array();
+    for (const auto& [key, count] : already_written_) {
+      const size_t cut = key.find('\n');
+      pending.push_back(Json{{"partition", Json::parse(key.substr(0, cut))},
+                             {"offset", Json::parse(key.substr(cut + 1))},
+                             {"count", count}});
+    }
+    value["pending"] = std::move(pending);
+  }
+  return std::make_pair(position_key_, std::move(value));
+}
+
+Status KafkaSink::topic_partitions(std::vector<int32_t>* partitions) {
+  rd_kafka_topic_t* topic = nullptr;
+  KPIPE_RETURN_IF_ERROR(topic_handle(*topic_override_, &topic));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kRecoveryTimeoutMs);
+  for (;;) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(producer_.get(), 0, topic, &raw, kRecoveryTimeoutMs);
+    KafkaMetadata metadata(raw);
+    std::string problem;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      problem = rd_kafka_err2str(err);
+    } else if (metadata->topic_cnt != 1) {
+      problem = "no metadata for the topic";
+    } else {
+      const rd_kafka_metadata_topic_t& t = metadata->topics[0];
+      if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        partitions->clear();  // nothing was written yet
+        return Status::Ok();
+      }
+      if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) problem = rd_kafka_err2str(t.err);
+      for (int i = 0; problem.empty() && i < t.partition_cnt; ++i)
+        if (t.partitions[i].leader < 0) problem = "partition without a leader";
+      if (problem.empty()) {
+        partitions->clear();
+        for (int i = 0; i < t.partition_cnt; ++i) partitions->push_back(t.partitions[i].id);
+        std::sort(partitions->begin(), partitions->end());
+        return Status::Ok();
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline || (context_ && context_->stop_requested()))
+      return Status::Runtime("exactly-once recovery: cannot read the partitions of topic '" +
+                             *topic_override_ + "': " + problem);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+Status KafkaSink::restore(const OffsetReader& offsets) {
+  if (!exactly_once_) return Status::Ok();
+  const std::string& topic = *topic_override_;
+  const std::string entry_error = "the offsets file's entry for the kafka sink's topic '" + topic;
+  std::map<int32_t, int64_t> committed;
+  const std::optional<Json> entry = offsets.offset(position_key_);
+  if (entry) {
+    const Json* partitions =
+        entry->is_object() && entry->contains("partitions") ? &(*entry)["partitions"] : nullptr;
+    if (!partitions || !partitions->is_object())
+      return Status::Runtime(entry_error + "' has no partitions: " + entry->dump());
+    for (const auto& [name, next] : partitions->items()) {
+      char* end = nullptr;
+      const long p = std::strtol(name.c_str(), &end, 10);
+      if (name.empty() || *end != '\0' || p < 0 || p > INT32_MAX || !next.is_number_integer() ||
+          next.get<int64_t>() < 0)
+        return Status::Runtime(entry_error + "' is not valid: " + entry->dump());
+      committed[static_cast<int32_t>(p)] = next.get<int64_t>();
+    }
+    if (entry->contains("pending")) {
+      for (const Json& item : (*entry)["pending"]) {
+        if (!item.is_object() || !item.contains("partition") || !item.contains("offset") ||
+            !item.contains("count") || !item["count"].is_number_unsigned())
+          return Status::Runtime(entry_error + "' has an invalid pending item: " + item.dump());
+        already_written_[source_key(item["partition"].dump(), item["offset"].dump())] +=
+            item["count"].get<uint64_t>();
+      }
+    }
+  }
+
+  std::vector<int32_t> partitions;
+  KPIPE_RETURN_IF_ERROR(topic_partitions(&partitions));
+  std::map<int32_t, int64_t> from, end;
+  for (const int32_t p : partitions) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(producer_.get(), topic.c_str(), p,
+                                                               &low, &high, kRecoveryTimeoutMs);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::Runtime("exactly-once recovery: cannot read the offsets of " +
+                             partition_where(topic, p) + ": " + rd_kafka_err2str(err));
+    auto it = committed.find(p);
+    int64_t start = it != committed.end() ? it->second : low;
+    if (start > high)
+      return Status::Runtime(
+          partition_where(topic, p) + " ends at offset " + std::to_string(high) +
+          ", before the offset " + std::to_string(start) +
+          " committed for it: the topic was recreated or this is another cluster; exactly-once "
+          "cannot continue (reset the pipeline's offsets to start over)");
+    if (start < low) {
+      spdlog::warn(
+          "kafka sink: {} starts at offset {}, after the committed offset {}: messages written "
+          "after the last commit may have been deleted by retention, and their records may be "
+          "written again",
+          partition_where(topic, p), low, start);
+      start = low;
+    }
+    next_offsets_[p] = high;
+    if (start < high) {
+      from[p] = start;
+      end[p] = high;
+    }
+  }
+  for (const auto& [p, next] : committed)
+    if (!next_offsets_.count(p))
+      return Status::Runtime(partition_where(topic, p) +
+                             " is in the offsets file but not in the topic: the topic was "
+                             "recreated; exactly-once cannot continue");
+
+  uint64_t pending = 0, found = 0;
+  for (const auto& entry_count : already_written_) pending += entry_count.second;
+  if (!from.empty()) KPIPE_RETURN_IF_ERROR(read_back(from, end, &found));
+  if (pending + found > 0) {
+    spdlog::info(
+        "kafka sink: exactly-once recovery: {} message(s) of this pipeline in topic '{}' after "
+        "the last commit{}{}: their records will be skipped",
+        found, topic, entry ? "" : " (no commit yet: read from the start)",
+        pending ? fmt::format(", and {} still pending from the last commit", pending) : "");
+  } else {
+    spdlog::info("kafka sink: exactly-once: nothing in topic '{}' after the last commit", topic);
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::read_back(const std::map<int32_t, int64_t>& from,
+                            const std::map<int32_t, int64_t>& end, uint64_t* found) {
+  const std::string& topic = *topic_override_;
+  KafkaConf conf(rd_kafka_conf_new());
+  for (const auto& [key, value] : reader_properties_)
+    KPIPE_RETURN_IF_ERROR(kafka_conf_set(conf.get(), key, value).with_context("sink: " + key));
+  const KafkaProperties settings = {
+      {"bootstrap.servers", bootstrap_},
+      // librdkafka's assign() needs a group; it is never joined (no subscribe, no commit).
+      {"group.id", "kpipe-read-back"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"},
+      {"auto.offset.reset", "earliest"},
+      // Transactions: a message of an aborted transaction is not in the topic for its readers.
+      {"isolation.level", transactional_ ? "read_committed" : "read_uncommitted"},
+  };
+  for (const auto& [key, value] : settings)
+    KPIPE_RETURN_IF_ERROR(kafka_conf_set(conf.get(), key, value).with_context("read-back " + key));
+  route_kafka_logs(conf.get());
+  char errstr[512];
+  KafkaHandle consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
+  if (!consumer) return Status::Runtime(std::string("creating the read-back consumer: ") + errstr);
+  conf.release();  // rd_kafka_new() took ownership
+  rd_kafka_poll_set_consumer(consumer.get());
+
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(from.size())));
+  for (const auto& [p, offset] : from)
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Status::Runtime(std::string("read-back: cannot assign partitions: ") +
+                           rd_kafka_err2str(err));
+
+  std::map<int32_t, bool> done;
+  for (const auto& entry_from : from) done[entry_from.first] = false;
+  size_t remaining = done.size();
+  auto finish = [&](int32_t p) {
+    auto it = done.find(p);
+    if (it != done.end() && !it->second) {
+      it->second = true;
+      --remaining;
+    }
+  };
+  using Clock = std::chrono::steady_clock;
+  auto last_progress = Clock::now();
+  Status result;
+  while (remaining > 0 && result.ok()) {
+    if (context_ && context_->stop_requested()) {
+      result = Status::Runtime("stopped during exactly-once recovery");
+      break;
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 100);
+    if (!m) {
+      if (Clock::now() - last_progress > std::chrono::milliseconds(kRecoveryTimeoutMs))
+        result = Status::Transient("exactly-once recovery: no message from topic '" + topic +
+                                   "' for " + std::to_string(kRecoveryTimeoutMs / 1000) + " s");
+      continue;
+    }
+    // Client errors (a broker down) are retried by librdkafka; only data counts as progress.
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+      last_progress = Clock::now();
+    const int32_t p = m->partition;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      finish(p);
+    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const bool retriable = m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                             m->err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+                             m->err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+      if (!retriable)
+        result = Status::Runtime("exactly-once recovery: reading " + partition_where(topic, p) +
+                                 ": " + rd_kafka_message_errstr(m));
+    } else if (m->offset < end.at(p)) {
+      const void* value = nullptr;
+      size_t size = 0;
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(headers, kSourceHeader, &value, &size) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR &&
+          value) {
+        const Json source = Json::parse(static_cast<const char*>(value),
+                                        static_cast<const char*>(value) + size, nullptr, false);
+        // Another pipeline's messages (or anything else in the topic) are not ours to skip.
+        if (source.is_object() && source.contains("pipeline") && source.contains("partition") &&
+            source.contains("offset") && source["pipeline"].dump() == pipeline_json_) {
+          ++already_written_[source_key(source["partition"].dump(), source["offset"].dump())];
+          ++*found;
+        }
+      }
+      if (m->offset + 1 >= end.at(p)) finish(p);
+    } else {
+      finish(p);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return result;
 }
 
 void KafkaSink::close() {
@@ -300,8 +706,22 @@ void KafkaSink::close() {
 }
 
 void KafkaSink::on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
-  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   auto* self = static_cast<KafkaSink*>(opaque);
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const auto group = reinterpret_cast<uintptr_t>(message->_private);
+    if (group >= self->first_group_ && group - self->first_group_ < self->groups_.size())
+      --self->groups_[group - self->first_group_].outstanding;
+    while (!self->groups_.empty() && self->groups_.front().outstanding == 0) {
+      self->acked_ = self->groups_.front().end;
+      self->groups_.pop_front();
+      ++self->first_group_;
+    }
+    if (self->exactly_once_ && message->offset >= 0) {
+      int64_t& next = self->next_offsets_[message->partition];
+      next = std::max(next, message->offset + 1);
+    }
+    return;
+  }
   if (self->failed_++ == 0) {
     self->first_failure_ = "topic '" + std::string(rd_kafka_topic_name(message->rkt)) + "'";
     if (message->partition != RD_KAFKA_PARTITION_UA) {

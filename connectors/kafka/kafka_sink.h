@@ -2,13 +2,29 @@
 // (key, value, headers, timestamp, partition) without waiting; flush() waits for every delivery
 // report and fails if any record since the previous flush was not acknowledged, so the runner
 // commits an offset only for records the brokers hold (acks=all by default).
+//
+// exactly.once (needs `topic`, acks=all, idempotence): every record carries the header
+// `kpipe.source` = {"offset":O,"partition":P,"pipeline":NAME} (its source position, compact JSON).
+// After each flush position() gives the runner, for the offsets file, the entry
+// {"kpipe.sink":"kafka","topic":T} -> {"partitions":{"0":NEXT,...}} (NEXT: the Kafka offset after
+// the last acknowledged message of that partition), plus "pending" while a recovery is under way.
+// At start restore() reads back every message of this pipeline written after those offsets (from
+// the start of a partition the entry does not name): they were produced but not committed, and
+// the source will send their records again; write() drops those records, one per message found
+// (a count, so records sharing a source offset are not over-skipped). Works on any broker.
+// With `transactional.id` each flush is also one transaction (read-back then reads committed
+// messages only); read-back is what recovery relies on either way.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "config.h"
 #include "connector.h"
@@ -18,6 +34,8 @@
 namespace kpipe {
 
 ConfigSpec kafka_sink_spec();
+// Cross-key rules for `kpipe validate`: what exactly.once needs.
+Status check_kafka_sink(const Config& config);
 
 class KafkaSink : public Sink {
  public:
@@ -30,6 +48,12 @@ class KafkaSink : public Sink {
   bool needs_bytes() const override { return true; }
   Status write(Batch& batch) override;
   Status flush() override;
+  // Exactly-once and transactions need a flush per commit (the committed position, one
+  // transaction); otherwise the runner keeps one batch in flight.
+  bool acknowledges() const override { return !exactly_once_ && !transactional_; }
+  Status acknowledged(uint64_t wait_for, uint64_t* count) override;
+  std::optional<std::pair<Json, Json>> position() const override;
+  Status restore(const OffsetReader& offsets) override;
   void close() override;
 
   // The brokers this sink produces to (the mock cluster's address for mock://N).
@@ -40,7 +64,17 @@ class KafkaSink : public Sink {
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
   Status topic_handle(const std::string& name, rd_kafka_topic_t** out);
-  Status produce(rd_kafka_topic_t* topic, const Record& record);
+  Status produce(rd_kafka_topic_t* topic, const Record& record, void* group,
+                 const std::string* source);
+  // Exactly-once: the `kpipe.source` header value of a record.
+  std::string source_header(const Record& record);
+  // Exactly-once recovery: removes from `batch` the records already in the topic.
+  void drop_already_written(Batch& batch);
+  Status topic_partitions(std::vector<int32_t>* partitions);
+  // Reads `from` (partition -> first offset) up to `end` (partition -> end offset), counting the
+  // messages of this pipeline into already_written_.
+  Status read_back(const std::map<int32_t, int64_t>& from, const std::map<int32_t, int64_t>& end,
+                   uint64_t* found);
   // The delivery failures seen since the last flush, as one error (Ok when none).
   Status delivery_status() const;
 
@@ -61,10 +95,40 @@ class KafkaSink : public Sink {
   // Written by the callbacks, which librdkafka runs inside rd_kafka_poll()/rd_kafka_flush() on
   // the calling thread: no locking needed.
   uint64_t failed_ = 0;
+  // Acknowledgements in write order: each write() is a group of records whose messages carry
+  // the group's number; acked_ counts the records of the leading groups fully acknowledged.
+  struct Group {
+    uint64_t end;          // records written up to and including this group
+    uint64_t outstanding;  // its messages not yet acknowledged
+  };
+  std::deque<Group> groups_;
+  uint64_t first_group_ = 0;  // the number of groups_.front()
+  uint64_t written_ = 0, acked_ = 0;
   std::string first_failure_;      // "topic 'x' partition 2: Local: Message timed out"
   std::string last_client_error_;  // the latest error_cb reason, context for a timeout
   std::string fatal_error_;        // an idempotent-producer fatal error; the handle is unusable
   bool first_failure_transient_ = false;  // brokers down or slow: a retry may deliver it
+
+  // Exactly-once.
+  bool exactly_once_ = false;
+  bool transactional_ = false;  // transactional.id set: one transaction per flush
+  bool in_transaction_ = false;
+  // The connection and security settings of the producer, for the read-back consumer.
+  KafkaProperties reader_properties_;
+  const RunContext* context_ = nullptr;
+  std::string pipeline_json_;  // the pipeline name as a JSON string, for the header
+  Json position_key_;          // {"kpipe.sink":"kafka","topic":T}
+  // Destination partition -> the offset after the last acknowledged message (delivery reports),
+  // or the end offset restore() read back to.
+  std::map<int32_t, int64_t> next_offsets_;
+  // Source positions ("PARTITION\nOFFSET", compact JSON) of messages already in the topic whose
+  // records the source will send again -> how many such messages.
+  std::unordered_map<std::string, uint64_t> already_written_;
+  uint64_t recovered_skipped_ = 0;
+  // Records of one source partition share its Json: its serialized form is kept for the next.
+  const Json* last_source_partition_ = nullptr;
+  std::shared_ptr<const Json> last_source_partition_owner_;
+  std::string last_source_partition_dump_;
 };
 
 }  // namespace kpipe

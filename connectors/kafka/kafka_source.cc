@@ -45,13 +45,6 @@ std::string where(const std::string& topic, int32_t partition) {
   return "topic '" + topic + "' partition " + std::to_string(partition);
 }
 
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
-
 }  // namespace
 
 ConfigSpec kafka_source_spec() {
@@ -371,7 +364,7 @@ Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
   }
   r.source_partition = s.source_partition;
   // The next offset to consume (Kafka's committed offset, KIP-875's sink offset).
-  r.source_offset = Json{{"kafka_offset", m->offset + 1}};
+  r.source_offset = json_object({{"kafka_offset", m->offset + 1}});
   r.kafka_offset = m->offset;
   if (!context_->follow && s.end >= 0 && m->offset + 1 >= s.end) {
     s.done = true;

@@ -82,6 +82,18 @@ CONFIG_CASES = [
      "errors: {retry.timeout: -1, retry.delay.max.ms: -1}\n", 2, ["errors.retry.delay.max.ms", "below the minimum 0"]),
     ("file sink: exactly-once to stdout", "name: p\n" + GOOD_SOURCE + "sink: {connector: file, exactly.once: true}\n",
      2, ["exactly.once", "needs a file"]),
+    ("kafka sink: exactly-once without topic", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: kafka, bootstrap.servers: '127.0.0.1:1', exactly.once: true}\n", 2,
+     ["sink.exactly.once", "needs `topic`"]),
+    ("kafka sink: exactly-once with acks 1", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: kafka, bootstrap.servers: '127.0.0.1:1', topic: t, exactly.once: true, acks: 1}\n",
+     2, ["sink.acks", "exactly.once needs acks=all"]),
+    ("kafka sink: exactly-once on mock://", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: kafka, bootstrap.servers: 'mock://1', topic: t, exactly.once: true}\n",
+     2, ["sink.exactly.once", "kpipe mock-kafka"]),
+    ("hbase sink: no exactly-once", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: hbase, hbase.rest.url: 'http://127.0.0.1:1', exactly.once: true}\n",
+     2, ["p.yaml:5:", "sink.exactly.once", "hbase sink cannot do exactly-once"]),
     ("offsets: negative interval", "name: p\n" + GOOD_SOURCE + GOOD_SINK + "offsets: {flush.interval.ms: -1}\n",
      2, ["flush.interval.ms", "below the minimum 0"]),
     ("offsets: unknown key", "name: p\n" + GOOD_SOURCE + GOOD_SINK + "offsets: {path: x.json}\n", 2,

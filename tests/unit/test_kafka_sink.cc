@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -105,7 +107,189 @@ std::unique_ptr<MockCluster> start_mock(const std::string& topic, int partitions
   return mock;
 }
 
+// The offsets file as restore() sees it: partition (compact JSON) -> offset.
+class MapOffsets : public OffsetReader {
+ public:
+  std::optional<Json> offset(const Json& partition) const override {
+    auto it = entries.find(partition.dump());
+    if (it == entries.end()) return std::nullopt;
+    return it->second;
+  }
+  void commit(const std::pair<Json, Json>& entry) { entries[entry.first.dump()] = entry.second; }
+  std::map<std::string, Json> entries;
+};
+
+Config exactly_once_config(const std::string& servers, const std::string& topic) {
+  Config config = sink_config(servers);
+  config.values["topic"] = topic;
+  config.set_by_user["topic"] = true;
+  config.values["exactly.once"] = true;
+  config.set_by_user["exactly.once"] = true;
+  return config;
+}
+
+// Records value "v<i>" with source position {"file":"in"} / {"position":<position>}, spread over
+// two partitions.
+Batch source_records(int from, int to, const std::shared_ptr<const Json>& partition) {
+  Batch batch;
+  for (int i = from; i < to; ++i) {
+    Record r = make_record("ignored", std::nullopt, "v" + std::to_string(i));
+    r.partition = i % 2;
+    r.source_partition = partition;
+    r.source_offset = Json{{"position", i}};
+    batch.push_back(std::move(r));
+  }
+  return batch;
+}
+
 }  // namespace
+
+TEST_CASE("kafka sink: exactly-once reads back what a crash left after the commit and skips it") {
+  auto mock = start_mock("eo", 2);
+  const Config config = exactly_once_config(mock->bootstraps(), "eo");
+  RunContext context;
+  context.pipeline_name = "p";
+  auto file = std::make_shared<const Json>(Json{{"file", "in"}});
+  MapOffsets offsets;
+
+  {  // Run 1: 0..9 written and committed; 10..19 written and acknowledged, then a crash.
+    KafkaSink sink;
+    REQUIRE(sink.open(config, context).ok());
+    REQUIRE(sink.restore(offsets).ok());
+    Batch batch = source_records(0, 10, file);
+    REQUIRE(sink.write(batch).ok());
+    REQUIRE(sink.flush().ok());
+    auto position = sink.position();
+    REQUIRE(position);
+    CHECK(position->first == Json{{"kpipe.sink", "kafka"}, {"topic", "eo"}});
+    CHECK(position->second == Json{{"partitions", {{"0", 5}, {"1", 5}}}});
+    offsets.commit(*position);
+    batch = source_records(10, 20, file);
+    // Two records sharing one source offset: both are in the topic, both are skipped once.
+    Record twin = batch.back();
+    twin.value_bytes = "v19-twin";
+    batch.push_back(twin);
+    REQUIRE(sink.write(batch).ok());
+    REQUIRE(sink.flush().ok());
+  }
+  {  // Another pipeline writing the same source positions to the topic: not ours to skip.
+    KafkaSink other;
+    RunContext other_context;
+    other_context.pipeline_name = "other";
+    REQUIRE(other.open(config, other_context).ok());
+    Batch batch = source_records(20, 21, file);
+    batch[0].value_bytes = "other-v20";
+    REQUIRE(other.write(batch).ok());
+    REQUIRE(other.flush().ok());
+  }
+  {  // Run 2: the source sends 10..14 again: all skipped; a commit, then a crash.
+    KafkaSink sink;
+    REQUIRE(sink.open(config, context).ok());
+    Status st = sink.restore(offsets);
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    Batch batch = source_records(10, 15, file);
+    REQUIRE(sink.write(batch).ok());
+    CHECK(batch.empty());
+    REQUIRE(sink.flush().ok());
+    auto position = sink.position();
+    REQUIRE(position);
+    // 15..19 (and the twin) are still to be skipped: the commit carries them.
+    CHECK(position->second["partitions"] == Json{{"0", 11}, {"1", 11}});
+    REQUIRE(position->second["pending"].size() == 5);
+    offsets.commit(*position);
+  }
+  {  // Run 3: the source resumes after 14: 15..19 and the twin skipped, 20..24 written.
+    KafkaSink sink;
+    REQUIRE(sink.open(config, context).ok());
+    REQUIRE(sink.restore(offsets).ok());
+    Batch batch = source_records(15, 20, file);
+    Record twin = batch.back();
+    twin.value_bytes = "v19-twin";
+    batch.push_back(twin);
+    REQUIRE(sink.write(batch).ok());
+    CHECK(batch.empty());
+    batch = source_records(20, 25, file);
+    REQUIRE(sink.write(batch).ok());
+    CHECK(batch.size() == 5);
+    REQUIRE(sink.flush().ok());
+    auto position = sink.position();
+    REQUIRE(position);
+    CHECK(position->second == Json{{"partitions", {{"0", 14}, {"1", 13}}}});
+  }
+
+  std::vector<std::string> lines = kcat_lines(mock->bootstraps(), "eo", "%s");
+  std::multiset<std::string> got(lines.begin(), lines.end());
+  std::multiset<std::string> want{"v19-twin", "other-v20"};
+  for (int i = 0; i < 25; ++i) want.insert("v" + std::to_string(i));
+  CHECK(got == want);
+  std::vector<std::string> headers = kcat_lines(mock->bootstraps(), "eo", "%h", "-p 0 -c 1");
+  REQUIRE(headers.size() == 1);
+  CHECK(headers[0] ==
+        R"(kpipe.source={"offset":{"position":0},"partition":{"file":"in"},"pipeline":"p"})");
+}
+
+TEST_CASE(
+    "kafka sink: with transactional.id each flush is one transaction; recovery still reads "
+    "back") {
+  auto mock = start_mock("tx", 1);
+  Config config = exactly_once_config(mock->bootstraps(), "tx");
+  config.passthrough = {{"transactional.id", "kpipe-test"}};
+  RunContext context;
+  context.pipeline_name = "p";
+  auto file = std::make_shared<const Json>(Json{{"file", "in"}});
+  MapOffsets offsets;
+  {
+    KafkaSink sink;
+    Status st = sink.open(config, context);
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    REQUIRE(sink.restore(offsets).ok());
+    Batch batch = source_records(0, 4, file);
+    for (Record& r : batch) r.partition.reset();
+    REQUIRE(sink.write(batch).ok());
+    st = sink.flush();
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    offsets.commit(*sink.position());
+    batch = source_records(4, 6, file);
+    for (Record& r : batch) r.partition.reset();
+    REQUIRE(sink.write(batch).ok());
+    REQUIRE(sink.flush().ok());  // committed to Kafka, not to the offsets: a crash
+  }
+  {
+    KafkaSink sink;
+    Status st = sink.open(config, context);
+    REQUIRE_MESSAGE(st.ok(), st.message());
+    REQUIRE(sink.restore(offsets).ok());
+    Batch batch = source_records(4, 8, file);
+    for (Record& r : batch) r.partition.reset();
+    REQUIRE(sink.write(batch).ok());
+    CHECK(batch.size() == 2);
+    st = sink.flush();
+    REQUIRE_MESSAGE(st.ok(), st.message());
+  }
+  std::vector<std::string> lines = kcat_lines(mock->bootstraps(), "tx", "%s");
+  CHECK(lines == std::vector<std::string>{"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7"});
+}
+
+TEST_CASE("kafka sink: exactly-once refuses what it cannot make exactly-once") {
+  Config config = sink_config("127.0.0.1:1");
+  config.values["exactly.once"] = true;
+  Status st = check_kafka_sink(config);
+  CHECK(st.code() == Code::kInvalid);
+  CHECK(st.message().find("needs `topic`") != std::string::npos);
+  config.values["topic"] = std::string("t");
+  CHECK(check_kafka_sink(config).ok());
+  config.passthrough = {{"acks", "1"}};
+  st = check_kafka_sink(config);
+  CHECK(st.code() == Code::kInvalid);
+  CHECK(st.message().find("acks=all") != std::string::npos);
+  config.passthrough = {{"enable.idempotence", "false"}};
+  CHECK(check_kafka_sink(config).code() == Code::kInvalid);
+  config.passthrough = {};
+  config.values["bootstrap.servers"] = std::string("mock://1");
+  st = check_kafka_sink(config);
+  CHECK(st.code() == Code::kInvalid);
+  CHECK(st.message().find("kpipe mock-kafka") != std::string::npos);
+}
 
 TEST_CASE("kafka: the test's murmur2 matches Kafka's own UtilsTest.testMurmur2 values") {
   // Constants from Apache Kafka clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java.
