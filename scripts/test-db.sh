@@ -7,6 +7,8 @@
 #                                                   (and ca.crt for MariaDB) as the server's
 #                                                   certificate; TCP clients must use TLS
 #   scripts/test-db.sh stop DIR                     stops whatever runs in DIR (idempotent)
+#   scripts/test-db.sh pause|resume DIR             PostgreSQL only: stop it keeping its data and
+#                                                   port, start it again (an outage)
 set -euo pipefail
 
 die() {
@@ -275,6 +277,27 @@ stop_postgres() {
   return 0
 }
 
+# Stops the server but keeps its data and port, for a later resume (an outage in a test).
+pause_postgres() {
+  local dir="$1" data bin
+  data=$(cat "$dir/pgdata")
+  bin=$(pg_bindir) || die "PostgreSQL server binaries not found"
+  pg_as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+    die "pg_ctl stop failed"
+}
+
+# Starts a paused server again on the same port and data folder.
+resume_postgres() {
+  local dir="$1" data sock port bin
+  data=$(cat "$dir/pgdata")
+  sock=$(cat "$dir/pgsocket")
+  port=$(cat "$dir/port")
+  bin=$(pg_bindir) || die "PostgreSQL server binaries not found"
+  pg_as_owner "$bin/pg_ctl" -D "$data" -l "$(dirname "$data")/postgres.log" -w -t 60 \
+    -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >"$dir/pg_ctl.log" 2>&1 || die "postgres did not start again; see $dir/pg_ctl.log"
+}
+
 # --- dispatcher ------------------------------------------------------------------------------
 
 usage() {
@@ -302,6 +325,14 @@ stop)
     if declare -F stop_postgres >/dev/null; then stop_postgres "$2"; fi
     ;;
   esac
+  ;;
+pause)
+  [ $# -eq 2 ] || usage
+  pause_postgres "$2"
+  ;;
+resume)
+  [ $# -eq 2 ] || usage
+  resume_postgres "$2"
   ;;
 *) usage ;;
 esac

@@ -34,7 +34,8 @@ struct FieldSpec {
   std::optional<int64_t> min, max;   // bounds for kInt
 };
 
-enum class ComponentKind { kSource, kSink, kConverter, kTransform };
+// kPipeline: a block of the pipeline file itself (errors:), not a plugin.
+enum class ComponentKind { kSource, kSink, kConverter, kTransform, kPipeline };
 const char* kind_name(ComponentKind kind);
 
 struct ConfigSpec {

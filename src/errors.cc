@@ -23,8 +23,8 @@ Status check_errors(const Config& errors) {
 ConfigSpec make_errors_spec() {
   ConfigSpec spec{
       "errors",
-      ComponentKind::kSource,
-      "What happens to a record that cannot be read or converted",
+      ComponentKind::kPipeline,
+      "What happens to a record that cannot be read or converted, and to transient failures",
       {
           {"tolerance",
            FieldType::kString,
@@ -43,6 +43,26 @@ ConfigSpec make_errors_spec() {
            "Kafka for the dead-letter topic; default: the Kafka sink's bootstrap.servers"},
           {"deadletterqueue.context.headers.enable", FieldType::kBool, "false", false,
            "Add __connect.errors.* headers (stage, topic, partition, offset, message)"},
+          {"retry.timeout",
+           FieldType::kInt,
+           "0",
+           false,
+           "Milliseconds to keep retrying a transient failure (lost or refused connection, HTTP "
+           "5xx, brokers down) by re-opening the pipeline from the committed offsets; 0: fail at "
+           "once, -1: retry forever",
+           {},
+           false,
+           -1,
+           std::nullopt},
+          {"retry.delay.max.ms",
+           FieldType::kInt,
+           "60000",
+           false,
+           "Longest wait between two retries (exponential backoff with jitter up to this)",
+           {},
+           false,
+           0,
+           std::nullopt},
       }};
   spec.check = check_errors;
   return spec;

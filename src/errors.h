@@ -2,7 +2,8 @@
 // could not parse it, a converter could not convert it) either ends the run, naming the record
 // (tolerance none, the default), or is skipped, logged, and written to a dead-letter queue
 // (tolerance all). A dead-letter queue is made durable before any offset past its records is
-// committed.
+// committed. The block's retry.timeout and retry.delay.max.ms are the runner's (runner.cc):
+// how long it retries a transient failure (Status::transient) by re-opening the pipeline.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "connectors/kafka/kafka.h"
+#include "errors.h"
 #include "log.h"
 #include "offsets.h"
 #include "pipeline.h"
@@ -225,7 +226,10 @@ int main_impl(int argc, char** argv) {
   if (*describe) {
     std::vector<const ConfigSpec*> found;
     std::vector<std::string> all;
-    for (const ConfigSpec* s : registry.specs()) {
+    // The pipeline file's errors: block is described like a plugin.
+    std::vector<const ConfigSpec*> specs = registry.specs();
+    specs.push_back(&errors_spec());
+    for (const ConfigSpec* s : specs) {
       all.push_back(s->name);
       if (s->name == name) found.push_back(s);
     }

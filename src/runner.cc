@@ -3,11 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -218,51 +221,114 @@ class Run {
         options_.offsets_file.empty() ? pipeline_.offsets_file : options_.offsets_file;
     KPIPE_RETURN_IF_ERROR(
         OffsetStore::open(offsets_path, pipeline_.name, OffsetStore::Mode::kWrite, &offsets_));
-    KPIPE_RETURN_IF_ERROR(make_components());
-    KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
-    KPIPE_RETURN_IF_ERROR(ErrorHandler::create(pipeline_.errors, pipeline_.sink.name,
-                                               pipeline_.sink.config, registry_, context_,
-                                               &errors_));
-    if (Status st = sink_->restore(*offsets_).with_context("sink"); !st.ok()) {
-      sink_->close();
-      return st;
-    }
-    if (sink_->stores_offsets()) {
-      // The sink's offsets were committed with its data: they are what the target holds.
-      std::vector<std::pair<Json, Json>> stored;
-      Status st = sink_->read_offsets(&stored).with_context("sink: reading its stored offsets");
-      if (st.ok() && !stored.empty()) st = offsets_->commit(stored);
-      if (!st.ok()) {
-        sink_->close();
-        return st;
+    const int64_t retry_timeout_ms = pipeline_.errors.integer("retry.timeout");
+    start_ = Clock::now();
+    Status st;
+    std::optional<Clock::time_point> streak_start;  // first failure since the last progress
+    int streak_retries = 0;
+    for (;;) {
+      progressed_ = false;
+      st = attempt();
+      if (st.ok() || !st.transient()) break;
+      if (retry_timeout_ms == 0) {
+        st = Status::Runtime(st.message() +
+                             " (a transient failure: errors.retry.timeout would retry it)");
+        break;
+      }
+      if (context_.stop_requested()) break;
+      const auto now = Clock::now();
+      if (progressed_ || !streak_start) {
+        streak_start = now;
+        streak_retries = 0;
+      }
+      const int64_t elapsed_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - *streak_start).count();
+      if (retry_timeout_ms > 0 && elapsed_ms >= retry_timeout_ms) {
+        st = Status::Runtime(st.message() + " (gave up after " + std::to_string(streak_retries) +
+                             " retries over " + std::to_string(elapsed_ms) +
+                             " ms: errors.retry.timeout is " + std::to_string(retry_timeout_ms) +
+                             " ms)");
+        break;
+      }
+      int64_t delay_ms = backoff_ms(streak_retries);
+      if (retry_timeout_ms > 0) delay_ms = std::min(delay_ms, retry_timeout_ms - elapsed_ms);
+      ++streak_retries;
+      ++retries_;
+      spdlog::warn(
+          "pipeline '{}': retry {} in {} ms after a transient failure (re-opening from "
+          "the committed offsets): {}",
+          pipeline_.name, streak_retries, delay_ms, st.message());
+      context_.sleep_ms(delay_ms);
+      if (context_.stop_requested()) {
+        st = st.with_context("stopped while waiting to retry");
+        break;
       }
     }
-    Status st = source_->open(pipeline_.source.config, context_, *offsets_).with_context("source");
-    if (!st.ok()) {
-      sink_->close();
-      return st;
-    }
-    start_ = Clock::now();
-    last_commit_ = start_;
-    committer_ = std::make_unique<Committer>(offsets_.get());
-    st = loop();
-    // Whatever was committed is written before the run ends, failed or not.
-    Status written = drain_commits();
-    if (st.ok()) {
-      st = written;
-    } else if (!written.ok()) {
-      spdlog::error("{}", written.message());
-    }
-    commits_ = committer_->writes();
-    committer_.reset();
-    source_->close();
-    sink_->close();
     progress_.clear();
-    summary(st);
+    if (ran_ || retries_ > 0) summary(st);
     return st;
   }
 
  private:
+  // One run of the pipeline from the committed offsets: what a restart after a crash does, so a
+  // retry keeps at-least-once and lets exactly-once sinks restore from their stored state.
+  Status attempt() {
+    // Uncommitted offsets of a failed attempt: their records come again.
+    (void)pending_.take();
+    unacked_.clear();
+    KPIPE_RETURN_IF_ERROR(make_components());
+    Status st = open_components();
+    if (st.ok()) {
+      ran_ = true;
+      last_commit_ = Clock::now();
+      committer_ = std::make_unique<Committer>(offsets_.get());
+      st = loop();
+      // Whatever was committed is written before the attempt ends, failed or not: the next one
+      // opens the source from it.
+      Status written = drain_commits();
+      if (st.ok()) {
+        st = written;
+      } else if (!written.ok()) {
+        spdlog::error("{}", written.message());
+      }
+      commits_ += committer_->writes();
+      committer_.reset();
+    }
+    if (source_open_) source_->close();
+    if (sink_open_) sink_->close();
+    source_open_ = sink_open_ = false;
+    errors_.reset();
+    return st;
+  }
+
+  Status open_components() {
+    KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
+    sink_open_ = true;
+    KPIPE_RETURN_IF_ERROR(ErrorHandler::create(pipeline_.errors, pipeline_.sink.name,
+                                               pipeline_.sink.config, registry_, context_,
+                                               &errors_));
+    KPIPE_RETURN_IF_ERROR(sink_->restore(*offsets_).with_context("sink"));
+    if (sink_->stores_offsets()) {
+      // The sink's offsets were committed with its data: they are what the target holds.
+      std::vector<std::pair<Json, Json>> stored;
+      KPIPE_RETURN_IF_ERROR(
+          sink_->read_offsets(&stored).with_context("sink: reading its stored offsets"));
+      if (!stored.empty()) KPIPE_RETURN_IF_ERROR(offsets_->commit(stored));
+    }
+    KPIPE_RETURN_IF_ERROR(
+        source_->open(pipeline_.source.config, context_, *offsets_).with_context("source"));
+    source_open_ = true;
+    return Status::Ok();
+  }
+
+  // Exponential backoff with full jitter (AWS's recipe): uniform in [0, min(max, 300 ms * 2^n)];
+  // 300 ms is Kafka Connect's first retry delay.
+  int64_t backoff_ms(int retry) {
+    const int64_t max_ms = pipeline_.errors.integer("retry.delay.max.ms");
+    const int64_t ceiling = std::min<int64_t>(max_ms, int64_t{300} << std::min(retry, 20));
+    return std::uniform_int_distribution<int64_t>(0, ceiling)(random_);
+  }
+
   Status make_components() {
     source_ = registry_.source(pipeline_.source.name)->make();
     sink_ = registry_.sink(pipeline_.sink.name)->make();
@@ -305,7 +371,10 @@ class Run {
       if (!failure.ok()) return finish_after(failure);
       progress_.update(read_, start_);
       if (due_for_commit()) KPIPE_RETURN_IF_ERROR(acknowledges_ ? commit_acknowledged() : commit());
-      if (polled == 0 && source_->exhausted() && !context_.follow) break;
+      if (polled == 0 && source_->exhausted()) {
+        progressed_ = true;  // caught up: a later failure starts a new retry streak
+        if (!context_.follow) break;
+      }
     }
     return commit();
   }
@@ -449,6 +518,7 @@ class Run {
   }
 
   Status source_committed(const Status& st, const std::vector<std::pair<Json, Json>>& written) {
+    progressed_ = true;  // offsets moved: a later failure starts a new retry streak
     Status told = source_->committed(written).with_context("source");
     return st.ok() ? told : st;
   }
@@ -461,6 +531,8 @@ class Run {
         "offsets committed {} time(s) for {} partition(s) to {}",
         pipeline_.name, st.ok() ? "done" : "failed", read_, written_, skipped_, s, rate, commits_,
         committed_partitions_.size(), offsets_->path());
+    if (retries_ > 0)
+      line += fmt::format("; retried {} time(s) after transient failures", retries_);
     if (st.ok()) {
       spdlog::info("{}", line);
     } else {
@@ -485,7 +557,11 @@ class Run {
   std::unique_ptr<ErrorHandler> errors_;
   std::unique_ptr<Committer> committer_;  // during loop(); writes into offsets_
   Clock::time_point start_, last_commit_;
-  uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0;
+  uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0, retries_ = 0;
+  bool ran_ = false;                              // the loop ran at least once
+  bool source_open_ = false, sink_open_ = false;  // of the current attempt
+  bool progressed_ = false;                       // the current attempt committed or caught up
+  std::mt19937_64 random_{std::random_device{}()};
   std::unordered_map<std::string, bool> committed_partitions_;
 };
 

@@ -18,7 +18,10 @@ struct RunOptions {
 };
 
 // Runs until the source is caught up (or forever with follow) or `stopping` becomes true.
-// A graceful stop flushes, commits and returns Ok.
+// A graceful stop flushes, commits and returns Ok. A transient failure (Status::transient) is
+// retried as the errors block's retry.timeout / retry.delay.max.ms say: source and sink are closed
+// and opened again from the committed offsets, as after a crash; a stop during the wait between
+// two attempts returns the last failure.
 Status run_pipeline(const Pipeline& pipeline, const Registry& registry, const RunOptions& options,
                     const std::atomic<bool>& stopping);
 

@@ -22,20 +22,35 @@ class [[nodiscard]] Status {
   static Status Runtime(std::string msg) { return Status(Code::kRuntime, std::move(msg)); }
   static Status Invalid(std::string msg) { return Status(Code::kInvalid, std::move(msg)); }
   static Status Locked(std::string msg) { return Status(Code::kLocked, std::move(msg)); }
+  // A runtime failure that may pass by itself (a lost or refused connection, HTTP 5xx, brokers
+  // down): the runner retries it when the errors policy has retry.timeout. A wrong password, a
+  // bad statement or a missing table is never transient.
+  static Status Transient(std::string msg) { return Runtime(std::move(msg)).as_transient(); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   int exit_code() const { return static_cast<int>(code_); }
   const std::string& message() const { return message_; }
+  bool transient() const { return transient_; }
+  // The same runtime failure, marked transient (other codes stay as they are).
+  Status as_transient() const {
+    Status st = *this;
+    st.transient_ = code_ == Code::kRuntime;
+    return st;
+  }
   // The same failure with more context in front: "reading offsets: <message>".
   Status with_context(const std::string& context) const {
-    return ok() ? *this : Status(code_, context + ": " + message_);
+    if (ok()) return *this;
+    Status st(code_, context + ": " + message_);
+    st.transient_ = transient_;
+    return st;
   }
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
   Code code_ = Code::kOk;
   std::string message_;
+  bool transient_ = false;
 };
 
 // Early-return helper for functions returning Status.

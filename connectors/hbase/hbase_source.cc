@@ -301,8 +301,11 @@ class HbaseSource : public Source {
       spdlog::info("scanner on {} expired ({}): re-creating it after the last complete row", table_,
                    why);
     } else {
-      if (failures_ >= client_.retries())
-        return Status::Runtime("reading a scanner of HBase table '" + table_ + "': " + why);
+      if (failures_ >= client_.retries()) {
+        const Status failed =
+            Status::Runtime("reading a scanner of HBase table '" + table_ + "': " + why);
+        return st.ok() || st.transient() ? failed.as_transient() : failed;  // 5xx or lost
+      }
       spdlog::warn("reading a scanner of {} failed ({}): retrying", table_, why);
       if (!client_.backoff(failures_++)) return Status::Ok();
     }

@@ -30,6 +30,23 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Transport failures that may pass by themselves (errors.retry.timeout): the gateway is down,
+// unreachable or slow. TLS and authentication problems are not.
+bool transient_transport(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::vector<FieldSpec> rest_fields() {
@@ -142,9 +159,11 @@ Status RestClient::send(const char* method, const std::string& target, const std
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response->body);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response->location);
   CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK)
-    return Status::Runtime("cannot reach the HBase REST gateway at " + redact(url) + ": " +
-                           curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    const Status st = Status::Runtime("cannot reach the HBase REST gateway at " + redact(url) +
+                                      ": " + curl_easy_strerror(rc));
+    return transient_transport(rc) ? st.as_transient() : st;
+  }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response->status);
   return Status::Ok();
 }
@@ -157,7 +176,7 @@ Status RestClient::call(const char* method, const std::string& path, const std::
     if (last.ok() && response->status < 500) return last;
     if (last.ok()) {
       const bool absolute = path.rfind("http", 0) == 0;
-      last = Status::Runtime(
+      last = Status::Transient(
           std::string(method) + " " + (absolute ? redact(path) : gateway() + path) + ": HTTP " +
           std::to_string(response->status) + " " + response->body.substr(0, 200));
     }

@@ -28,11 +28,13 @@ class RestClient {
   Status open(const Config& config, const RunContext& context);
 
   // One attempt. `target` is a path ("/t/schema") on the current gateway or an absolute URL
-  // (a scanner's Location). A transport failure is an error; any HTTP status is returned.
+  // (a scanner's Location). A transport failure is an error (transient when the gateway is
+  // unreachable or slow); any HTTP status is returned.
   Status send(const char* method, const std::string& target, const std::string& body,
               HttpResponse* response);
   // Retries transport failures and 5xx with doubling backoff, trying the next gateway each time;
-  // for requests that are safe to repeat (schema, row reads, puts of cells).
+  // for requests that are safe to repeat (schema, row reads, puts of cells). Giving up on those
+  // is a transient failure (Status::transient), which the runner may retry as a whole.
   Status call(const char* method, const std::string& path, const std::string& body,
               HttpResponse* response);
   // Backoff before retry `attempt` (0-based); false when a stop was requested meanwhile.

@@ -69,6 +69,30 @@ constexpr int kErrBadDb = 1049;
 constexpr int kErrParse = 1064;
 constexpr int kErrBadField = 1054;
 constexpr int kErrNoSuchTable = 1146;
+
+// Whether an error number may pass by itself (errors.retry.timeout): client errors for a refused,
+// lost or timed-out connection and an unresolved host; the server shutting down, out of
+// connections, killing the connection or losing a lock race. Access denied, unknown databases
+// and bad statements are not.
+bool transient_error(int code) {
+  switch (code) {
+    case 1040:  // ER_CON_COUNT_ERROR: too many connections
+    case 1053:  // ER_SERVER_SHUTDOWN
+    case 1205:  // ER_LOCK_WAIT_TIMEOUT
+    case 1213:  // ER_LOCK_DEADLOCK
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
+    case 2002:  // CR_CONNECTION_ERROR
+    case 2003:  // CR_CONN_HOST_ERROR
+    case 2005:  // CR_UNKNOWN_HOST
+    case 2006:  // CR_SERVER_GONE_ERROR
+    case 2013:  // CR_SERVER_LOST
+    case 2055:  // CR_SERVER_LOST_EXTENDED
+    case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8)
+      return true;
+    default:
+      return false;
+  }
+}
 // Connector/J's netTimeoutForStreamingResults: the server aborts a streamed result when the client
 // stops reading for net_write_timeout seconds (60 by default), e.g. while a slow sink flushes.
 constexpr int kStreamNetWriteTimeoutSeconds = 600;
@@ -326,8 +350,9 @@ Status open_connection(const ConnectOptions& options, const MySqlUrl& url,
     *out = std::move(conn);
     return Status::Ok();
   } catch (const sql::SQLException& e) {
-    const Status st = Status::Runtime("mysql: cannot connect to " + where + ": " + e.what());
-    return Status::Runtime(scrub(st.message(), password));
+    const Status st =
+        Status::Runtime(scrub("mysql: cannot connect to " + where + ": " + e.what(), password));
+    return transient_error(e.getErrorCode()) ? st.as_transient() : st;
   } catch (const std::exception& e) {
     return Status::Runtime(
         scrub("mysql: cannot connect to " + where + ": " + std::string(e.what()), password));
@@ -460,6 +485,7 @@ Status sql_error(const std::string& what, const sql::SQLException& e) {
   std::string message = "mysql: " + what + ": " + e.what();
   if (code == kErrNoSuchTable || code == kErrBadField || code == kErrParse || code == kErrBadDb)
     return Status::Invalid(std::move(message));
+  if (transient_error(code)) return Status::Transient(std::move(message));
   return Status::Runtime(std::move(message));
 }
 
@@ -597,7 +623,7 @@ class MySqlRowStream : public RowStream {
         const bool alive = session_->stream && session_->stream->isValid();
         if (!alive) {
           session_->stream.reset();
-          return Status::Runtime("mysql: the connection was lost while reading rows");
+          return Status::Transient("mysql: the connection was lost while reading rows");
         }
         return Status::Ok();
       }
@@ -606,7 +632,8 @@ class MySqlRowStream : public RowStream {
         KPIPE_RETURN_IF_ERROR(read_cell(static_cast<uint32_t>(i + 1), i, &(*row)[i]));
       }
     } catch (const sql::SQLException& e) {
-      const Status st = Status::Runtime(std::string("mysql: reading rows: ") + e.what());
+      Status st = Status::Runtime(std::string("mysql: reading rows: ") + e.what());
+      if (transient_error(e.getErrorCode())) st = st.as_transient();
       done_ = true;
       close();
       session_->stream.reset();  // the connection's state is unknown after a failed fetch

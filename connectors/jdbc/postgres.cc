@@ -553,6 +553,33 @@ std::string scrub(std::string message, const std::string& secret) {
   return message;
 }
 
+// Whether a failure may pass by itself (errors.retry.timeout): the connection is gone, the server
+// is shutting down or starting up, it has no free connection slot, or the transaction lost a
+// serialization or deadlock race. A statement, a name or a password fails the same way again.
+bool transient_failure(const std::exception& e, const pqxx::connection_base& conn) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&e) ||
+      dynamic_cast<const pqxx::transaction_rollback*>(&e))
+    return true;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& state = sql->sqlstate();
+    // 08: connection exception; 57P01..57P03: admin shutdown, crash shutdown, cannot connect now;
+    // 53300: too many connections.
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "53300") return true;
+  }
+  return !conn.is_open();
+}
+
+// The same for a failed connection attempt, which libpq reports as text only. Authentication,
+// a missing role or database and a rejected pg_hba entry are not transient.
+bool transient_connect_failure(const std::string& message) {
+  for (const char* permanent :
+       {"authentication failed", "does not exist", "no pg_hba.conf entry", "no password supplied",
+        "permission denied", "certificate", "does not support SSL", "invalid"})
+    if (message.find(permanent) != std::string::npos) return false;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parameter substitution.
 
@@ -733,7 +760,8 @@ class PgRowStream : public RowStream {
 
  private:
   Status error(const std::exception& e) {
-    return Status::Runtime(scrub("PostgreSQL: " + trim(e.what()), password_));
+    Status st = Status::Runtime(scrub("PostgreSQL: " + trim(e.what()), password_));
+    return transient_failure(e, conn_) ? st.as_transient() : st;
   }
 
   // Splits one COPY text line into fields, undoing its backslash escapes. Fields without escapes
@@ -1230,7 +1258,8 @@ class PgConnection : public Connection {
       // the user wrote that cannot run is a configuration error (exit 2).
       return Status::Invalid(message(what, e));
     } catch (const std::exception& e) {
-      return Status::Runtime(message(what, e));
+      Status st = Status::Runtime(message(what, e));
+      return transient_failure(e, *conn_) ? st.as_transient() : st;
     }
   }
 
@@ -1389,7 +1418,8 @@ Status connect_postgres(const ConnectOptions& options, std::unique_ptr<Connectio
     *out = std::make_unique<PgConnection>(options, std::move(conn), std::move(database), password);
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status::Runtime(scrub("connecting to PostgreSQL: " + trim(e.what()), password));
+    Status st = Status::Runtime(scrub("connecting to PostgreSQL: " + trim(e.what()), password));
+    return transient_connect_failure(e.what()) ? st.as_transient() : st;
   }
 }
 

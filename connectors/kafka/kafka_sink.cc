@@ -82,6 +82,29 @@ Status parse_mock_brokers(const Config& config, const std::string& servers, int*
   return Status::Ok();
 }
 
+// Delivery failures that may pass by themselves (errors.retry.timeout): brokers unreachable,
+// leaders moving, too few in-sync replicas. Authorization, size and fatal errors are not.
+bool transient_delivery(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 ConfigSpec kafka_sink_spec() {
@@ -323,7 +346,8 @@ Status KafkaSink::delivery_status() const {
                         " record(s) not delivered to Kafka; first: " + first_failure_ +
                         " (bootstrap.servers " + bootstrap_;
   if (!last_client_error_.empty()) message += "; last client error: " + last_client_error_;
-  return Status::Runtime(message + ")");
+  const Status st = Status::Runtime(message + ")");
+  return first_failure_transient_ ? st.as_transient() : st;
 }
 
 Status KafkaSink::acknowledged(uint64_t wait_for, uint64_t* count) {
@@ -338,10 +362,10 @@ Status KafkaSink::acknowledged(uint64_t wait_for, uint64_t* count) {
   }
   KPIPE_RETURN_IF_ERROR(delivery_status());
   if (acked_ < wait_for) {
-    return Status::Runtime(std::to_string(wait_for - acked_) +
-                           " record(s) still unacknowledged after " +
-                           std::to_string(message_timeout_ms_ + kFlushMarginMs) +
-                           " ms (bootstrap.servers " + bootstrap_ + ")");
+    return Status::Transient(std::to_string(wait_for - acked_) +
+                             " record(s) still unacknowledged after " +
+                             std::to_string(message_timeout_ms_ + kFlushMarginMs) +
+                             " ms (bootstrap.servers " + bootstrap_ + ")");
   }
   *count = acked_;
   return Status::Ok();
@@ -372,9 +396,9 @@ Status KafkaSink::flush() {
   if (!st.ok()) return st;
   const int pending = rd_kafka_outq_len(producer_.get());
   if (pending > 0) {
-    return Status::Runtime(std::to_string(pending) + " record(s) still unacknowledged after " +
-                           std::to_string(message_timeout_ms_ + kFlushMarginMs) +
-                           " ms (bootstrap.servers " + bootstrap_ + ")");
+    return Status::Transient(std::to_string(pending) + " record(s) still unacknowledged after " +
+                             std::to_string(message_timeout_ms_ + kFlushMarginMs) +
+                             " ms (bootstrap.servers " + bootstrap_ + ")");
   }
   if (in_transaction_) {
     in_transaction_ = false;
@@ -621,8 +645,8 @@ Status KafkaSink::read_back(const std::map<int32_t, int64_t>& from,
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 100);
     if (!m) {
       if (Clock::now() - last_progress > std::chrono::milliseconds(kRecoveryTimeoutMs))
-        result = Status::Runtime("exactly-once recovery: no message from topic '" + topic +
-                                 "' for " + std::to_string(kRecoveryTimeoutMs / 1000) + " s");
+        result = Status::Transient("exactly-once recovery: no message from topic '" + topic +
+                                   "' for " + std::to_string(kRecoveryTimeoutMs / 1000) + " s");
       continue;
     }
     // Client errors (a broker down) are retried by librdkafka; only data counts as progress.
@@ -704,6 +728,7 @@ void KafkaSink::on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* messag
       self->first_failure_ += " partition " + std::to_string(message->partition);
     }
     self->first_failure_ += ": " + std::string(rd_kafka_err2str(message->err));
+    self->first_failure_transient_ = transient_delivery(message->err);
   }
 }
 

@@ -107,6 +107,7 @@ class KafkaSink : public Sink {
   std::string first_failure_;      // "topic 'x' partition 2: Local: Message timed out"
   std::string last_client_error_;  // the latest error_cb reason, context for a timeout
   std::string fatal_error_;        // an idempotent-producer fatal error; the handle is unusable
+  bool first_failure_transient_ = false;  // brokers down or slow: a retry may deliver it
 
   // Exactly-once.
   bool exactly_once_ = false;

@@ -399,10 +399,11 @@ Status KafkaSource::poll(Batch* batch) {
   if (assigned_once_) {
     if (all_done()) exhausted_ = true;
   } else if (std::chrono::steady_clock::now() > first_assignment_deadline_) {
-    return Status::Runtime("no partitions were assigned by the group coordinator at " + bootstrap_ +
-                           (last_client_error_.empty()
-                                ? std::string()
-                                : " (last client error: " + last_client_error_ + ")"));
+    // Brokers down or no coordinator yet (a missing topic fails above): worth a retry.
+    return Status::Transient(
+        "no partitions were assigned by the group coordinator at " + bootstrap_ +
+        (last_client_error_.empty() ? std::string()
+                                    : " (last client error: " + last_client_error_ + ")"));
   }
   return Status::Ok();
 }

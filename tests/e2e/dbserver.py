@@ -77,6 +77,13 @@ class Postgres(Server):
         return Session(["psql", self.url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0"],
                        f"\\echo {Session.MARK}")
 
+    def pause(self):
+        """Stops the server, keeping its data and port (an outage); resume() starts it again."""
+        subprocess.run(["bash", SCRIPT, "pause", self.dir], check=True, capture_output=True, timeout=120)
+
+    def resume(self):
+        subprocess.run(["bash", SCRIPT, "resume", self.dir], check=True, capture_output=True, timeout=120)
+
     def kill_connections(self):
         self.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   "WHERE pid <> pg_backend_pid() AND datname = current_database()")

@@ -74,6 +74,12 @@ CONFIG_CASES = [
      ["'some' is not one of: none, all"]),
     ("errors: dead letters without tolerance", "name: p\n" + GOOD_SOURCE + GOOD_SINK +
      "errors: {deadletterqueue.file: dlq.jsonl}\n", 2, ["needs tolerance: all"]),
+    ("errors: retry.timeout type", "name: p\n" + GOOD_SOURCE + GOOD_SINK + "errors: {retry.timeout: 1m}\n", 2,
+     ["p.yaml:8:", "errors.retry.timeout: expected an integer, got '1m'"]),
+    ("errors: retry.timeout below -1", "name: p\n" + GOOD_SOURCE + GOOD_SINK + "errors: {retry.timeout: -5}\n",
+     2, ["errors.retry.timeout", "below the minimum -1"]),
+    ("errors: negative retry.delay.max.ms", "name: p\n" + GOOD_SOURCE + GOOD_SINK +
+     "errors: {retry.timeout: -1, retry.delay.max.ms: -1}\n", 2, ["errors.retry.delay.max.ms", "below the minimum 0"]),
     ("file sink: exactly-once to stdout", "name: p\n" + GOOD_SOURCE + "sink: {connector: file, exactly.once: true}\n",
      2, ["exactly.once", "needs a file"]),
     ("kafka sink: exactly-once without topic", "name: p\n" + GOOD_SOURCE +

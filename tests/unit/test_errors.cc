@@ -79,3 +79,34 @@ TEST_CASE("a dead-letter queue without tolerance all is a configuration error") 
   CHECK(st.code() == Code::kInvalid);
   CHECK(st.message().find("deadletterqueue.bootstrap.servers") != std::string::npos);
 }
+
+TEST_CASE("retry keys: Connect's defaults, -1 for ever, other negatives rejected") {
+  auto parse = [](const std::string& yaml, Config* out) {
+    *out = Config();
+    return parse_config(errors_spec(), YAML::Load(yaml), "p.yaml", "errors", {}, out);
+  };
+  Config c;
+  REQUIRE(parse("{}", &c).ok());
+  CHECK(c.integer("retry.timeout") == 0);
+  CHECK(c.integer("retry.delay.max.ms") == 60000);
+  REQUIRE(parse("{retry.timeout: -1, retry.delay.max.ms: 0}", &c).ok());
+  CHECK(c.integer("retry.timeout") == -1);
+  CHECK(c.integer("retry.delay.max.ms") == 0);
+  Status st = parse("{retry.timeout: -2}", &c);
+  CHECK(st.code() == Code::kInvalid);
+  CHECK(st.message().find("errors.retry.timeout") != std::string::npos);
+  st = parse("{retry.delay.max.ms: soon}", &c);
+  CHECK(st.code() == Code::kInvalid);
+  CHECK(st.message().find("errors.retry.delay.max.ms") != std::string::npos);
+}
+
+TEST_CASE("a transient failure stays transient through added context") {
+  Status st = Status::Transient("connection refused").with_context("source");
+  CHECK(st.transient());
+  CHECK(st.code() == Code::kRuntime);
+  CHECK(st.message() == "source: connection refused");
+  CHECK_FALSE(Status::Runtime("syntax error").with_context("source").transient());
+  // Only runtime failures can be transient: configuration errors are never retried.
+  CHECK_FALSE(Status::Invalid("no such table").as_transient().transient());
+  CHECK_FALSE(Status::Ok().as_transient().transient());
+}

@@ -450,6 +450,7 @@ TEST_CASE("kafka sink: an unreachable broker fails flush within message.timeout.
   CHECK(st.message().find("'nowhere'") != std::string::npos);
   CHECK(st.message().find("timed out") != std::string::npos);
   CHECK(st.message().find("127.0.0.1:1") != std::string::npos);
+  CHECK(st.transient());  // brokers down: errors.retry.timeout retries it
   CHECK(seconds < 10);
   // The failure is reported once; an empty flush afterwards has nothing to report.
   CHECK(sink.flush().ok());
