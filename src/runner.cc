@@ -276,6 +276,7 @@ class Run {
     // Uncommitted offsets of a failed attempt: their records come again.
     (void)pending_.take();
     unacked_.clear();
+    sink_written_ = 0;  // a new sink counts its acknowledgements from 0
     KPIPE_RETURN_IF_ERROR(make_components());
     Status st = open_components();
     if (st.ok()) {
@@ -356,15 +357,16 @@ class Run {
       if (!batch.empty()) {
         KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
         written_ += batch.size();
+        sink_written_ += batch.size();
       }
       if (!acknowledges_) {
         pending_.merge(std::move(batch_offsets));
       } else if (!batch_offsets.empty()) {
-        // Committable once the sink acknowledges its first `written_` records.
-        if (!unacked_.empty() && unacked_.back().first == written_) {
+        // Committable once this sink acknowledges its first `sink_written_` records.
+        if (!unacked_.empty() && unacked_.back().first == sink_written_) {
           unacked_.back().second.merge(std::move(batch_offsets));
         } else {
-          unacked_.emplace_back(written_, std::move(batch_offsets));
+          unacked_.emplace_back(sink_written_, std::move(batch_offsets));
         }
       }
       if (acknowledges_) KPIPE_RETURN_IF_ERROR(collect_acknowledged());
@@ -558,6 +560,7 @@ class Run {
   std::unique_ptr<Committer> committer_;  // during loop(); writes into offsets_
   Clock::time_point start_, last_commit_;
   uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0, retries_ = 0;
+  uint64_t sink_written_ = 0;                     // records written to the current attempt's sink
   bool ran_ = false;                              // the loop ran at least once
   bool source_open_ = false, sink_open_ = false;  // of the current attempt
   bool progressed_ = false;                       // the current attempt committed or caught up

@@ -20,7 +20,8 @@ constexpr int kBatches = 10, kBatchSize = 10;
 // Ten batches of ten records, offset {"n": records so far}.
 class CountingSource : public Source {
  public:
-  Status open(const Config&, const RunContext&, const OffsetReader&) override {
+  Status open(const Config&, const RunContext&, const OffsetReader& offsets) override {
+    if (auto committed = offsets.offset(*partition_)) sent_ = (*committed)["n"].get<int>();
     return Status::Ok();
   }
   Status poll(Batch* batch) override {
@@ -46,19 +47,31 @@ class CountingSource : public Source {
 // that went away would.
 struct AckState {
   uint64_t limit = 0, written = 0, flushes = 0;
+  bool transient = false;  // the broker comes back: the failure is worth a retry
+  uint64_t limit_after_retry = 0;
 };
 
 class AckingSink : public Sink {
  public:
   explicit AckingSink(AckState* state) : state_(state) {}
-  Status open(const Config&, const RunContext&) override { return Status::Ok(); }
+  Status open(const Config&, const RunContext&) override {
+    state_->written = 0;  // each attempt's sink counts from 0
+    return Status::Ok();
+  }
   Status write(Batch& batch) override {
     state_->written += batch.size();
     return Status::Ok();
   }
   bool acknowledges() const override { return true; }
   Status acknowledged(uint64_t wait_for, uint64_t* count) override {
-    if (wait_for > state_->limit) return Status::Runtime("broker gone");
+    // (Kafka would wait for these until message.timeout.ms and fail.)
+    if (wait_for > state_->written) return Status::Runtime("waiting for records never written");
+    if (wait_for > state_->limit) {
+      if (!state_->transient) return Status::Runtime("broker gone");
+      state_->transient = false;
+      state_->limit = state_->limit_after_retry;
+      return Status::Transient("broker gone for a moment");
+    }
     *count = std::min(state_->written, state_->limit);
     return Status::Ok();
   }
@@ -77,7 +90,7 @@ struct Fixture {
   Pipeline pipeline;
   std::string dir;
 
-  Fixture() {
+  explicit Fixture(const std::string& extra = "") {
     register_builtins(registry);
     registry.add_source(ConfigSpec{"counting", ComponentKind::kSource, "test", {}},
                         [] { return std::make_unique<CountingSource>(); });
@@ -86,7 +99,8 @@ struct Fixture {
     char tmpl[] = "/tmp/kpipe-runner-XXXXXX";
     dir = ::mkdtemp(tmpl);
     REQUIRE(parse_pipeline("name: p\nsource: {connector: counting}\nconverter: {value: string}\n"
-                           "sink: {connector: acking}\n",
+                           "sink: {connector: acking}\n" +
+                               extra,
                            dir + "/p.yaml", registry, &pipeline)
                 .ok());
   }
@@ -127,4 +141,15 @@ TEST_CASE("offsets never pass what the sink acknowledged") {
   // Batch 5 is written while batch 4 is in flight; waiting for batch 4 fails the run.
   CHECK(f.state.written == 50);
   CHECK(f.committed() == json_object({{"n", 30}}));
+}
+
+TEST_CASE("after a transient failure the retry's new sink counts its acknowledgements anew") {
+  Fixture f("errors: {retry.timeout: 10000, retry.delay.max.ms: 1}\n");
+  f.state.limit = 35;
+  f.state.transient = true;
+  f.state.limit_after_retry = 1000;
+  REQUIRE(f.run().ok());
+  // The retry resumed from n=30: 70 records into the second sink, flushed once at the end.
+  CHECK(f.state.written == 70);
+  CHECK(f.committed() == json_object({{"n", 100}}));
 }
