@@ -591,9 +591,9 @@ class TreeBuilder : public nlohmann::json_sax<nlohmann::json> {
   std::string error_;
 };
 
-Status parse_json(const std::string& bytes, Node* out) {
+Status parse_json(std::string_view bytes, Node* out) {
   TreeBuilder builder;
-  bool ok = nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &builder);
+  bool ok = nlohmann::json::sax_parse(bytes.data(), bytes.data() + bytes.size(), &builder);
   if (!ok) {
     return Status::Runtime("invalid JSON: " + (builder.error().empty() ? std::string("parse failed")
                                                                        : builder.error()));
@@ -1125,14 +1125,54 @@ Status JsonConverter::to_bytes(const std::string& /*topic*/, const SchemaPtr& sc
   return Status::Ok();
 }
 
+// Finds the text of last_read_schema_ in `envelope` ({"schema":<text>,"payload":...}): the span
+// up to a ",\"payload\":" that parses alone into an equal schema (a struct parameter could be
+// named "payload", so the first such separator is not always the one).
+void JsonConverter::remember_schema_text(std::string_view envelope) {
+  last_schema_text_.clear();
+  static constexpr std::string_view kHead = "{\"schema\":", kMid = ",\"payload\":";
+  if (envelope.compare(0, kHead.size(), kHead) != 0) return;
+  size_t at = kHead.size();
+  for (int tries = 0; tries < 4; ++tries) {
+    at = envelope.find(kMid, at);
+    if (at == std::string_view::npos) return;
+    const std::string_view text = envelope.substr(kHead.size(), at - kHead.size());
+    Node node;
+    SchemaPtr schema;
+    if (parse_json(text, &node).ok() && to_schema(node, &schema).ok() && schema &&
+        schema->equals(*last_read_schema_)) {
+      last_schema_text_ = std::string(text);
+      return;
+    }
+    ++at;
+  }
+}
+
 Status JsonConverter::from_bytes(const std::string& /*topic*/,
                                  const std::optional<std::string>& bytes, SchemaAndValue* out) {
   if (!bytes) {
     *out = SchemaAndValue{nullptr, Value()};
     return Status::Ok();
   }
+  // Records of a topic repeat the same schema bytes: when this envelope starts with the last
+  // schema's exact text, only the payload is parsed (the full path below reports any error).
+  static constexpr std::string_view kHead = "{\"schema\":", kMid = ",\"payload\":";
+  const std::string_view in = *bytes;
+  if (options_.schemas_enable && last_read_schema_ && !last_schema_text_.empty() &&
+      in.size() > kHead.size() + last_schema_text_.size() + kMid.size() && in.back() == '}' &&
+      in.compare(0, kHead.size(), kHead) == 0 &&
+      in.compare(kHead.size(), last_schema_text_.size(), last_schema_text_) == 0 &&
+      in.compare(kHead.size() + last_schema_text_.size(), kMid.size(), kMid) == 0) {
+    const size_t start = kHead.size() + last_schema_text_.size() + kMid.size();
+    Node payload;
+    if (parse_json(in.substr(start, in.size() - 1 - start), &payload).ok()) {
+      out->schema = last_read_schema_;
+      return to_value(out->schema.get(), &payload, &out->value)
+          .with_context("JsonConverter payload");
+    }
+  }
   Node root;
-  KPIPE_RETURN_IF_ERROR(parse_json(*bytes, &root).with_context("JsonConverter"));
+  KPIPE_RETURN_IF_ERROR(parse_json(in, &root).with_context("JsonConverter"));
   if (!options_.schemas_enable) {
     out->schema = nullptr;
     return schemaless_value(root, &out->value).with_context("JsonConverter");
@@ -1170,6 +1210,7 @@ Status JsonConverter::from_bytes(const std::string& /*topic*/,
     schema = last_read_schema_;
   } else if (schema) {
     last_read_schema_ = schema;
+    remember_schema_text(in);
   }
   out->schema = schema;
   return to_value(schema.get(), payload_node, &out->value).with_context("JsonConverter payload");

@@ -37,6 +37,7 @@ class JsonConverter : public Converter {
 
  private:
   const std::string& schema_json(const SchemaPtr& schema, Status* status);
+  void remember_schema_text(std::string_view envelope);
 
   JsonConverterOptions options_;
   // Serialized schemas by identity: sources share one SchemaPtr per table, so this turns the
@@ -45,6 +46,7 @@ class JsonConverter : public Converter {
   // The last schema read back, reused while records keep the same schema so consumers can
   // compare schemas by pointer.
   SchemaPtr last_read_schema_;
+  std::string last_schema_text_;  // its exact text in the envelope it came in, when found
   size_t size_hint_ = 64;
 };
 

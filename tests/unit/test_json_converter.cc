@@ -571,6 +571,32 @@ TEST_CASE("JsonConverter: from_bytes rebuilds the schema and shares it between r
   CHECK(write(*converter, first.schema, first.value) == bytes);
 }
 
+TEST_CASE("JsonConverter: a repeated schema text skips to the payload, errors stay the same") {
+  // A struct parameter named "payload": the first ,"payload": is inside the schema.
+  const std::string schema =
+      R"({"type":"struct","fields":[{"type":"int32","optional":false,"field":"n"}],"optional":false,"parameters":{"x":"1","payload":"2"}})";
+  auto envelope = [&](const std::string& payload) {
+    return R"({"schema":)" + schema + R"(,"payload":)" + payload + "}";
+  };
+  auto converter = json();
+  SchemaAndValue first = read(*converter, envelope(R"({"n":1})"));
+  SchemaAndValue second = read(*converter, envelope(R"({"n":2})"));
+  CHECK(second.schema.get() == first.schema.get());
+  CHECK(second.value == Value(Struct{{Value(int64_t{2})}}));
+  SchemaAndValue out;
+  Status st = converter->from_bytes("t", envelope(R"({"n":3},"extra":1)"), &out);
+  CHECK(st.message().find(R"(unexpected field "extra")") != std::string::npos);
+  st = converter->from_bytes("t", envelope(R"({"n":"x"})"), &out);
+  CHECK_FALSE(st.ok());
+  st = converter->from_bytes("t", envelope(R"({"n":4)"), &out);
+  CHECK(st.message().find("invalid JSON") != std::string::npos);
+  // A different schema is parsed in full.
+  SchemaAndValue other =
+      read(*converter, R"({"schema":{"type":"string","optional":false},"payload":"s"})");
+  CHECK(other.value == Value(std::string("s")));
+  CHECK(read(*converter, envelope(R"({"n":5})")).value == Value(Struct{{Value(int64_t{5})}}));
+}
+
 TEST_CASE("JsonConverter: configure reads decimal.format in any case") {
   auto converter = kpipe::make_json_converter();
   CHECK(converter->configure(json_config(true, "NUMERIC"), false).ok());
