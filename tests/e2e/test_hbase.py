@@ -90,6 +90,25 @@ class Gateway:
         self.request("DELETE", loc[len(self.url):])
         return rows
 
+    def scan_versions(self, table):
+        """Every row as {key: {column: [values, newest first]}}: all versions, through a scanner."""
+        status, _ = self.request("PUT", f"/{table}/scanner", {"batch": 100000})
+        assert status == 201, status
+        loc = self.last_location
+        rows = {}
+        while True:
+            status, body = self.request("GET", loc[len(self.url):])
+            if status == 204:
+                break
+            assert status == 200, (status, body)
+            for r in json.loads(body)["Row"]:
+                cells = rows.setdefault(base64.b64decode(r["key"]), {})
+                for c in r["Cell"]:
+                    column = base64.b64decode(c["column"]).decode()
+                    cells.setdefault(column, []).append(base64.b64decode(c["$"]))
+        self.request("DELETE", loc[len(self.url):])
+        return rows
+
     def stats(self):
         return json.loads(self.request("GET", "/_fixture/stats")[1])
 
@@ -305,6 +324,46 @@ class HBaseTest(harness.TempDirTest):
         before = len(self.rows())
         self.run_ok()
         self.assertEqual(len(self.rows()), before)
+
+    def test_sink_kill_9_loses_no_row_and_never_writes_half_a_row(self):
+        # At-least-once (the sink has no exactly.once): a kill may make the next run put again
+        # the rows of the batches not yet committed. Puts are idempotent by row key; the gateway
+        # stamps each put with its clock, so a row put again shows as a second version.
+        n = 20000
+        gateway.create("killsink")
+        schema = {"type": "struct", "name": "item", "optional": False, "fields": [
+            {"field": "id", "type": "int32", "optional": False},
+            {"field": "name", "type": "string", "optional": False},
+            {"field": "n", "type": "int64", "optional": False}]}
+        self.write("in.jsonl", "".join(
+            json.dumps({"schema": schema, "payload": {"id": i, "name": f"name {i}", "n": 3 * i}}) + "\n"
+            for i in range(n)), "w")
+        self.write("in.yaml",
+                   f"name: in\nsource:\n  connector: file\n  file: {self.path('in.jsonl')}\n"
+                   f"  format: jsonl\n  batch.size: 200\nsink:\n  connector: hbase\n"
+                   f"  hbase.rest.url: {gateway.url}\n  hbase.rest.retry.backoff.ms: 10\n"
+                   f"  hbase.table: killsink\n  pk.fields: id\n  batch.size: 200\n", "w")
+        # A source batch is one PUT of 200 rows. Progress: the gateway's request count (the
+        # sink's PUTs; the fixture's own stats calls, polled here, are not counted).
+        kills, mid_run = harness.kill_after_progress(self.path("in.yaml"),
+                                                     lambda: gateway.stats()["requests"])
+        self.run_ok("in")
+        stored = gateway.scan_versions("killsink")
+        expected = {str(i).encode(): {"cf:id": struct.pack(">i", i), "cf:name": f"name {i}".encode(),
+                                      "cf:n": struct.pack(">q", 3 * i)} for i in range(n)}
+        lost = len(set(expected) - set(stored))
+        duplicates = sum(max(len(v) for v in cells.values()) - 1 for cells in stored.values())
+        harness.crash_report("file → hbase", kills, mid_run, lost, duplicates)
+        self.assertEqual(lost, 0, f"rows lost (seed {harness.CRASH_SEED})")
+        self.assertEqual(set(stored), set(expected), "rows that no line wrote")
+        self.assertGreaterEqual(mid_run, kills // 2, "most kills should land mid-run")
+        self.assertLessEqual(duplicates, mid_run * harness.REPLAY_BATCHES * 200,
+                             f"seed {harness.CRASH_SEED}")
+        for key, cells in stored.items():  # never half a row: every put carried the whole row
+            self.assertEqual(set(cells), set(expected[key]), key)
+            for column, versions in cells.items():
+                self.assertEqual(set(versions), {expected[key][column]}, (key, column))
+            self.assertEqual(len({len(v) for v in cells.values()}), 1, (key, "cells put apart"))
 
     def test_expired_scanners_and_http_500_are_recovered(self):
         gateway.create("flaky")
