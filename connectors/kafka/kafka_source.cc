@@ -24,8 +24,9 @@ constexpr int64_t kFirstAssignmentGraceMs = 60000;
 // Connect's sink consumers: no auto commit (offsets are committed after the sink's flush),
 // earliest. Offsets are stored explicitly with rd_kafka_commit(list), so the automatic store is
 // off. session.timeout.ms: Kafka's pre-3.0 default; a member killed without leaving the group
-// holds its partitions this long. Prefetch: librdkafka's defaults (100000 messages per partition,
-// 64 MB) made a 170-partition topic cost 235 MB of memory; 16 MB keeps it flat and fast.
+// holds its partitions this long. Prefetch: librdkafka's 64 MB queue made a 170-partition topic
+// cost 235 MB of memory; 16 MB: 73 MB for 200k records on 34 partitions, 15 % slower than 64 MB
+// (160 MB). queued.min.messages stays at its default: 10000 instead made that run 40 % slower.
 KafkaProperties consumer_defaults() {
   return {
       {"client.id", "kpipe"},
@@ -33,7 +34,6 @@ KafkaProperties consumer_defaults() {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", "10000"},
-      {"queued.min.messages", "10000"},
       {"queued.max.messages.kbytes", "16384"},
   };
 }
