@@ -13,7 +13,6 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "errors.h"
 #include "offsets.h"
@@ -31,21 +30,17 @@ double seconds_since(Clock::time_point start) {
 // The newest offset per source partition among records written but not yet committed.
 class PendingOffsets {
  public:
-  // Takes the newest offset of each partition among batch[0, end): one copy per partition and
-  // batch, not per record.
-  void add_newest(const Batch& batch, size_t end) {
-    seen_.clear();
+  // The newest offset of each partition among batch[0, end): one copy per partition and batch,
+  // not per record (walking backwards, the first record of a partition is its newest).
+  static PendingOffsets newest_in(const Batch& batch, size_t end) {
+    PendingOffsets out;
     for (size_t i = end; i-- > 0;) {
       const Record& r = batch[i];
       if (!r.source_partition) continue;  // e.g. stdin: no position to resume from
-      if (!seen_.insert(r.source_partition.get()).second) continue;
-      auto [it, fresh] = index_.try_emplace(r.source_partition.get(), entries_.size());
-      if (fresh) {
-        entries_.emplace_back(r.source_partition, r.source_offset);
-      } else {
-        entries_[it->second].second = r.source_offset;
-      }
+      if (out.index_.try_emplace(r.source_partition.get(), out.entries_.size()).second)
+        out.entries_.emplace_back(r.source_partition, r.source_offset);
     }
+    return out;
   }
   std::vector<std::pair<Json, Json>> take() {
     std::vector<std::pair<Json, Json>> out;
@@ -74,15 +69,14 @@ class PendingOffsets {
   // entries_ keeps the object alive so the address cannot be reused meanwhile.
   std::unordered_map<const Json*, size_t> index_;
   std::vector<std::pair<std::shared_ptr<const Json>, Json>> entries_;
-  std::unordered_set<const Json*> seen_;
 };
 
 // Writes the offsets file on its own thread, so the pipeline does not wait for its fsyncs. Offsets
 // are submitted only once the sink made their records durable; they are written in submission
-// order, and those submitted while a write is under way are merged (a partition's newer offset
-// wins) and written together: a commit after every batch, or as often as the disk allows. So that
-// a crash replays a bounded number of batches, submit() waits while kMaxQueued submissions are
-// already waiting: at most 2 x kMaxQueued batches are durable in the sink but not yet committed.
+// order, and those submitted while a write is under way are written together: a commit after every
+// batch, or as often as the disk allows. So that a crash replays a bounded number of batches,
+// submit() waits while kMaxQueued submissions are already waiting: at most 2 x kMaxQueued batches
+// are durable in the sink but not yet committed.
 class Committer {
  public:
   explicit Committer(OffsetStore* store) : store_(store), thread_([this] { work(); }) {}
@@ -102,14 +96,8 @@ class Committer {
       std::unique_lock<std::mutex> lock(mu_);
       done_.wait(lock, [this] { return queued_submissions_ < kMaxQueued || !failure_.ok(); });
       ++queued_submissions_;
-      for (auto& update : updates) {
-        auto [it, fresh] = queued_index_.try_emplace(update.first.dump(), queued_.size());
-        if (fresh) {
-          queued_.push_back(std::move(update));
-        } else {
-          queued_[it->second].second = std::move(update.second);
-        }
-      }
+      // In order: OffsetStore::commit applies them so, a partition's newer offset last.
+      for (auto& update : updates) queued_.push_back(std::move(update));
     }
     wake_.notify_all();
   }
@@ -144,14 +132,12 @@ class Committer {
       if (queued_.empty() || !failure_.ok()) {
         if (stopping_) return;
         queued_.clear();  // after a failure nothing more is committed
-        queued_index_.clear();
         queued_submissions_ = 0;
         done_.notify_all();
         continue;
       }
       std::vector<std::pair<Json, Json>> updates;
       updates.swap(queued_);
-      queued_index_.clear();
       queued_submissions_ = 0;
       busy_ = true;
       done_.notify_all();  // room for the next submission
@@ -173,8 +159,7 @@ class Committer {
   mutable std::mutex mu_;
   std::condition_variable wake_, done_;
   std::vector<std::pair<Json, Json>> queued_, written_;
-  std::unordered_map<std::string, size_t> queued_index_;  // partition text -> queued_ index
-  int queued_submissions_ = 0;                            // merged into queued_
+  int queued_submissions_ = 0;  // in queued_
   bool busy_ = false, stopping_ = false;
   Status failure_;
   uint64_t writes_ = 0;
@@ -413,7 +398,7 @@ class Run {
       ++dropped;
       drop_[i] = 1;
     }
-    offsets->add_newest(batch, end);
+    *offsets = PendingOffsets::newest_in(batch, end);
     if (dropped == 0) {
       batch.resize(end);
       return failure;
@@ -495,7 +480,6 @@ class Run {
           sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
-    last_commit_ = Clock::now();
     return commit_offsets(std::move(updates));
   }
 

@@ -130,3 +130,13 @@ class MariaDb(Server):
         self.exec(f"INSERT INTO `{table}` SELECT seq, CONCAT('note ', seq), "
                   f"TIMESTAMP('2021-03-04 05:06:00') + INTERVAL (seq % {distinct}) SECOND "
                   f"FROM seq_1_to_{n}")
+
+
+def postgres_and_mariadb():
+    """Starts both servers for a module that tests against each; stops the first if the second fails."""
+    postgres = Postgres()
+    try:
+        return postgres, MariaDb()
+    except Exception:
+        postgres.stop()
+        raise

@@ -19,12 +19,7 @@ TEXT = "h\u00e9llo \u4e16\u754c \U0001f600 \\ ' \""
 
 def setUpModule():
     global postgres, mariadb
-    postgres = dbserver.Postgres()
-    try:
-        mariadb = dbserver.MariaDb()
-    except Exception:
-        postgres.stop()
-        raise
+    postgres, mariadb = dbserver.postgres_and_mariadb()
 
 
 def tearDownModule():

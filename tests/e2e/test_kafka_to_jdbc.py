@@ -33,12 +33,7 @@ UNICODE = "\u00e9\u4e16 \U0001f600 'q\" \\"
 
 def setUpModule():
     global postgres, mariadb
-    postgres = dbserver.Postgres()
-    try:
-        mariadb = dbserver.MariaDb()
-    except Exception:
-        postgres.stop()
-        raise
+    postgres, mariadb = dbserver.postgres_and_mariadb()
 
 
 def tearDownModule():
