@@ -6,6 +6,8 @@
 //   statement per row on a server;
 // - every flush is one transaction; with exactly.once the source offsets are upserted in that
 //   same transaction (table kpipe_offsets), and read back at start;
+// - without exactly.once every batch is one transaction, sent on a thread of its own while the
+//   runner reads and converts the next batch; the sink acknowledges it once committed;
 // - within one buffered run of upserts, updates or deletes the last record per key wins (one
 //   multi-row statement cannot touch a row twice); a change of operation (a delete after
 //   upserts) sends the buffer first, so the order of operations on a key is kept.
@@ -16,8 +18,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -96,6 +102,104 @@ void append_key(const Value& v, std::string* out) {
   *out += text;
 }
 
+// Sends transactions on a thread of its own, in order: each is BEGIN, its statements, COMMIT.
+// Once one fails it is rolled back and nothing more is sent; every later call reports the failure.
+class TxnWriter {
+ public:
+  struct Txn {
+    std::vector<WriteBatch> writes;
+    uint64_t records = 0;  // records written to the sink once this one commits
+  };
+
+  TxnWriter(Connection* conn, const jdbc::TimeZone* zone)
+      : conn_(conn), zone_(zone), thread_([this] { work(); }) {}
+  // Stops after the transaction under way (if any); queued ones are dropped.
+  ~TxnWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      queue_.clear();
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  void submit(Txn txn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(txn));
+    }
+    wake_.notify_all();
+  }
+
+  // Waits until at least `records` are committed (or one failed); *committed = how many are.
+  Status committed(uint64_t records, uint64_t* committed) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return committed_ >= records || !failure_.ok(); });
+    *committed = committed_;
+    return failure_;
+  }
+
+  // Waits until everything submitted is committed (or one failed): the connection is then free
+  // for the caller, e.g. for DDL, until the next submit().
+  Status idle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return (queue_.empty() && !busy_) || !failure_.ok(); });
+    return failure_;
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (stopping_) return;
+      if (!failure_.ok()) {
+        queue_.clear();
+        done_.notify_all();
+        continue;
+      }
+      Txn txn = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      Status st = send(txn);
+      lock.lock();
+      busy_ = false;
+      if (st.ok()) {
+        committed_ = txn.records;
+      } else {
+        failure_ = st;
+      }
+      done_.notify_all();
+    }
+  }
+
+  Status send(const Txn& txn) {
+    KPIPE_RETURN_IF_ERROR(conn_->begin());
+    for (const WriteBatch& batch : txn.writes) {
+      Status st = conn_->write(batch, *zone_);
+      if (!st.ok()) {
+        conn_->rollback();
+        return st.with_context("table '" + batch.table + "'");
+      }
+    }
+    Status st = conn_->commit();
+    if (!st.ok()) conn_->rollback();
+    return st;
+  }
+
+  Connection* conn_;
+  const jdbc::TimeZone* zone_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::deque<Txn> queue_;
+  uint64_t committed_ = 0;
+  bool busy_ = false, stopping_ = false;
+  Status failure_;
+  std::thread thread_;  // last: started once the members above exist
+};
+
 class JdbcSink : public Sink {
  public:
   // The cross-key rules of read_config(), for ConfigSpec::check.
@@ -120,10 +224,24 @@ class JdbcSink : public Sink {
               : dialect == "mysql"    ? jdbc::Flavor::kMySql
                                       : jdbc::Flavor::kSqlite;
     if (exactly_once_) KPIPE_RETURN_IF_ERROR(prepare_offsets_table());
+    if (acknowledges()) {
+      // A zone of its own: TimeZone memoises, and copies share the memo.
+      KPIPE_RETURN_IF_ERROR(jdbc::TimeZone::load(config.str("db.timezone"), &writer_zone_)
+                                .with_context("db.timezone"));
+      writer_ = std::make_unique<TxnWriter>(conn_.get(), &writer_zone_);
+    }
     return Status::Ok();
   }
 
   bool needs_bytes() const override { return false; }
+
+  // Exactly-once keeps a transaction open across batches until the runner's commit; otherwise
+  // each batch is a transaction of its own, committed by writer_ while the next batch is read.
+  bool acknowledges() const override { return !exactly_once_; }
+
+  Status acknowledged(uint64_t wait_for, uint64_t* count) override {
+    return writer_->committed(wait_for, count);
+  }
 
   Status write(Batch& batch) override {
     // Plans first: any CREATE or ALTER runs before a row of this batch is sent.
@@ -152,11 +270,18 @@ class JdbcSink : public Sink {
       Status st = add(batch[i], states[i], plans[i]);
       if (!st.ok()) return st.with_context(where(batch[i]));
     }
+    if (writer_) {
+      for (auto& [name, state] : tables_) KPIPE_RETURN_IF_ERROR(send(state));
+      written_ += batch.size();
+      txn_.records = written_;
+      writer_->submit(std::move(txn_));
+      txn_ = {};
+    }
     return Status::Ok();
   }
 
   Status flush() override {
-    Status st = flush_all();
+    Status st = writer_ ? writer_->idle() : flush_all();
     if (!st.ok()) {
       rollback();
       for (auto& [name, state] : tables_) clear(state);
@@ -197,6 +322,8 @@ class JdbcSink : public Sink {
   }
 
   void close() override {
+    writer_.reset();  // before the connection it uses
+    txn_ = {};
     if (conn_) rollback();
     conn_.reset();
   }
@@ -290,6 +417,8 @@ class JdbcSink : public Sink {
     plan->value_schema = r.value_schema;
     plan->tombstone = tombstone;
     KPIPE_RETURN_IF_ERROR(build_columns(r, plan.get()));
+    // The connection is writer_'s while it sends: wait for it (DDL also commits on MySQL).
+    if (writer_) KPIPE_RETURN_IF_ERROR(writer_->idle());
     KPIPE_RETURN_IF_ERROR(ensure_table(table, plan.get()));
     // Delete plans made while the table was missing would skip their deletes forever: once this
     // plan made the table exist, they find their columns (and later tombstones reach the rows).
@@ -544,9 +673,10 @@ class JdbcSink : public Sink {
     return Status::Ok();
   }
 
+  // Sends the buffered rows: as part of the next transaction of writer_, or right away.
   Status send(TableState& state) {
     if (state.rows.empty()) return Status::Ok();
-    KPIPE_RETURN_IF_ERROR(begin_if_needed());
+    if (!writer_) KPIPE_RETURN_IF_ERROR(begin_if_needed());
     WriteBatch batch;
     batch.op = state.op;
     const Plan& plan = *state.plan;
@@ -558,6 +688,13 @@ class JdbcSink : public Sink {
     }
     batch.rows = std::move(state.rows);
     clear(state);
+    if (writer_) {
+      // Rendered here while writer_ sends the previous batch: the two overlap.
+      KPIPE_RETURN_IF_ERROR(
+          conn_->render(&batch, zone_).with_context("table '" + batch.table + "'"));
+      txn_.writes.push_back(std::move(batch));
+      return Status::Ok();
+    }
     return conn_->write(batch, zone_).with_context("table '" + batch.table + "'");
   }
 
@@ -629,6 +766,11 @@ class JdbcSink : public Sink {
   std::map<std::string, TableState> tables_;
   std::map<std::string, Json> pending_offsets_;  // partition JSON text -> offset
   bool in_transaction_ = false;
+  // When acknowledging: the transactions' sender, the one being built, and the records written.
+  std::unique_ptr<TxnWriter> writer_;
+  jdbc::TimeZone writer_zone_;
+  TxnWriter::Txn txn_;
+  uint64_t written_ = 0;
 };
 
 }  // namespace

@@ -70,6 +70,9 @@ struct WriteBatch {
   std::string table;  // as configured ("t" or "schema.t"); the dialect quotes it
   std::vector<WriteColumn> columns;
   std::vector<std::vector<Value>> rows;
+  // Set by Connection::render(): the rows as the dialect sends them (PostgreSQL COPY text, one
+  // line per row); `rows` is then empty.
+  std::string rendered;
 };
 
 // A forward-only result: rows arrive as the server sends them, never all in memory.
@@ -127,6 +130,13 @@ class Connection {
   // Writes the batch the dialect's fastest way: PostgreSQL COPY (insert) or multi-row
   // statements, MySQL multi-row statements, SQLite one prepared statement reused per row.
   virtual Status write(const WriteBatch& batch, const TimeZone& zone) = 0;
+  // May turn batch->rows into batch->rendered ahead of write(), so that one thread renders the
+  // next batch while another writes this one: it must not use the connection.
+  virtual Status render(WriteBatch* batch, const TimeZone& zone) const {
+    (void)batch;
+    (void)zone;
+    return Status::Ok();
+  }
 };
 
 // The connection keys the jdbc source and sink share: connection.url (secret: it may carry

@@ -381,8 +381,60 @@ Status append_literal(Flavor flavor, const Value& value, const Schema& schema, b
   return Status::Ok();
 }
 
+namespace {
+
+// COPY text escaping: runs of ordinary characters are appended whole; only these four are escaped.
+Status append_copy_escaped(std::string_view text, std::string* out) {
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char* escaped;
+    switch (text[i]) {
+      case '\0':
+        return Status::Runtime("a text value contains a NUL byte");
+      case '\\':
+        escaped = "\\\\";
+        break;
+      case '\n':
+        escaped = "\\n";
+        break;
+      case '\r':
+        escaped = "\\r";
+        break;
+      case '\t':
+        escaped = "\\t";
+        break;
+      default:
+        continue;
+    }
+    out->append(text.data() + start, i - start);
+    out->append(escaped);
+    start = i + 1;
+  }
+  out->append(text.data() + start, text.size() - start);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status append_copy_text(const Value& value, const Schema& schema, bool zoneless,
                         const TimeZone& zone, std::string* out) {
+  if (value.is_null()) {
+    out->append("\\N");
+    return Status::Ok();
+  }
+  // Plain strings and integers (no logical type: those are named) straight into `out`.
+  if (!schema.name) {
+    if (schema.type == Type::kString && value.is<std::string>())
+      return append_copy_escaped(value.as<std::string>(), out);
+    if ((schema.type == Type::kInt64 || schema.type == Type::kInt32 ||
+         schema.type == Type::kInt16 || schema.type == Type::kInt8) &&
+        value.is<int64_t>()) {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, value.as<int64_t>());
+      out->append(buf, r.ptr);
+      return Status::Ok();
+    }
+  }
   Cell cell;
   thread_local std::string text;  // reused: one value per call, millions of calls
   text.clear();
@@ -399,36 +451,8 @@ Status append_copy_text(const Value& value, const Schema& schema, bool zoneless,
       append_hex(text, out);
       break;
     case Cell::kNumber:
-    case Cell::kText: {
-      // Runs of ordinary characters are appended whole; only these four are escaped.
-      size_t start = 0;
-      for (size_t i = 0; i < text.size(); ++i) {
-        const char* escaped;
-        switch (text[i]) {
-          case '\0':
-            return Status::Runtime("a text value contains a NUL byte");
-          case '\\':
-            escaped = "\\\\";
-            break;
-          case '\n':
-            escaped = "\\n";
-            break;
-          case '\r':
-            escaped = "\\r";
-            break;
-          case '\t':
-            escaped = "\\t";
-            break;
-          default:
-            continue;
-        }
-        out->append(text, start, i - start);
-        out->append(escaped);
-        start = i + 1;
-      }
-      out->append(text, start, std::string::npos);
-      break;
-    }
+    case Cell::kText:
+      return append_copy_escaped(text, out);
   }
   return Status::Ok();
 }

@@ -23,6 +23,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 KPIPE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "kpipe"))
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+# BENCH_ONLY=1,5: run only these workloads (numbers as in the table); BENCHMARKS.md is then left alone.
+ONLY = {int(n) for n in os.environ.get("BENCH_ONLY", "").split(",") if n.strip()}
 WORK = tempfile.mkdtemp(prefix="kpipe-bench-")
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 os.environ.setdefault("KPIPE", KPIPE)
@@ -152,7 +154,10 @@ PG_TABLE = ("(id bigint PRIMARY KEY, username text NOT NULL, login_time timestam
 
 
 def pgloader_binary():
-    """pgloader (Debian package), installed with apt-get when missing; None (and a note) if it can't be."""
+    """pgloader (Debian package), installed with apt-get when missing; None (and a note) if it can't be
+    or BENCH_PGLOADER=0."""
+    if os.environ.get("BENCH_PGLOADER") == "0":
+        return None
     if shutil.which("pgloader"):
         return shutil.which("pgloader")
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"] if shutil.which("sudo") else None
@@ -348,7 +353,8 @@ def report():
     if notes:
         lines += [""] + [f"- {n}" for n in notes]
     text = "\n".join(lines) + "\n"
-    write(os.path.join(ROOT, "BENCHMARKS.md"), text)
+    if not ONLY:
+        write(os.path.join(ROOT, "BENCHMARKS.md"), text)
     print(text)
 
 
@@ -357,13 +363,23 @@ def main():
     kafka = harness.MockKafka(topics=["lines:1", "pg:1", "pgpeer:1"])
     pg = dbserver.Postgres()
     my = None
+    def on(*numbers):
+        return not ONLY or bool(ONLY & set(numbers))
+
     try:
-        file_to_kafka(kafka)
-        postgres_to_kafka(pg, kafka)
-        memory(pg)
-        my = dbserver.MariaDb()
-        mariadb_to_postgres(my, pg, pgloader)
-        kafka_to_postgres(pg, csv_to_postgres(pg, pgloader))  # 6 checks against the rows of 5
+        if on(1):
+            file_to_kafka(kafka)
+        if on(2, 3, 8):
+            postgres_to_kafka(pg, kafka)
+        if on(7):
+            memory(pg)
+        if on(4):
+            my = dbserver.MariaDb()
+            mariadb_to_postgres(my, pg, pgloader)
+        if on(5, 6):
+            want = csv_to_postgres(pg, pgloader)
+            if on(6):
+                kafka_to_postgres(pg, want)  # checks against the rows of 5
     finally:
         if my:
             my.stop()
