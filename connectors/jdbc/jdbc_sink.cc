@@ -176,6 +176,12 @@ class TxnWriter {
   }
 
   Status send(const Txn& txn) {
+    // A lone rendered write is one statement (a PostgreSQL COPY), atomic without BEGIN/COMMIT:
+    // two round trips fewer per batch.
+    if (txn.writes.size() == 1 && !txn.writes[0].rendered.empty()) {
+      return conn_->write(txn.writes[0], *zone_)
+          .with_context("table '" + txn.writes[0].table + "'");
+    }
     KPIPE_RETURN_IF_ERROR(conn_->begin());
     for (const WriteBatch& batch : txn.writes) {
       Status st = conn_->write(batch, *zone_);

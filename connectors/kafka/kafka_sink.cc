@@ -291,18 +291,65 @@ Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record, void* g
       headers.release();  // librdkafka owns them once the message is queued
       return Status::Ok();
     }
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      if (err == RD_KAFKA_RESP_ERR__FATAL && !fatal_error_.empty()) {
-        return Status::Runtime("Kafka producer failed: " + fatal_error_);
-      }
-      std::string where = "topic '" + std::string(rd_kafka_topic_name(topic)) + "'";
-      if (record.partition) where += " partition " + std::to_string(*record.partition);
-      return Status::Runtime("cannot produce to " + where + ": " + rd_kafka_err2str(err));
-    }
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return produce_failed(topic, record, err);
     // The local queue is full: serve delivery reports, which frees room as brokers acknowledge.
     rd_kafka_poll(producer_.get(), 100);
     KPIPE_RETURN_IF_ERROR(delivery_status());
   }
+}
+
+Status KafkaSink::produce_failed(rd_kafka_topic_t* topic, const Record& record,
+                                 rd_kafka_resp_err_t err) {
+  if (err == RD_KAFKA_RESP_ERR__FATAL && !fatal_error_.empty()) {
+    return Status::Runtime("Kafka producer failed: " + fatal_error_);
+  }
+  std::string where = "topic '" + std::string(rd_kafka_topic_name(topic)) + "'";
+  if (record.partition) where += " partition " + std::to_string(*record.partition);
+  return Status::Runtime("cannot produce to " + where + ": " + rd_kafka_err2str(err));
+}
+
+Status KafkaSink::produce_plain(rd_kafka_topic_t* topic, const Batch& batch, size_t begin,
+                                size_t end, void* group) {
+  while (begin < end) {
+    const size_t n = std::min<size_t>(end - begin, kPollEvery);
+    messages_.assign(n, rd_kafka_message_t{});
+    for (size_t i = 0; i < n; ++i) {
+      const Record& record = batch[begin + i];
+      rd_kafka_message_t& m = messages_[i];
+      m.partition = record.partition ? *record.partition : RD_KAFKA_PARTITION_UA;
+      // A null pointer is Kafka's null (no key, a tombstone); an empty string stays empty.
+      if (record.key_bytes) {
+        m.key = const_cast<char*>(record.key_bytes->data());
+        m.key_len = record.key_bytes->size();
+      }
+      if (record.value_bytes) {
+        m.payload = const_cast<char*>(record.value_bytes->data());
+        m.len = record.value_bytes->size();
+      }
+      m._private = group;
+    }
+    const int queued = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA,
+                                              RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION,
+                                              messages_.data(), static_cast<int>(n));
+    groups_.back().outstanding += static_cast<uint64_t>(queued);
+    if (static_cast<size_t>(queued) < n) {
+      // After a full local queue every later message fails too: the queued ones are a prefix
+      // unless a message failed for another reason, which ends the run.
+      size_t first = 0;
+      while (messages_[first].err == RD_KAFKA_RESP_ERR_NO_ERROR) ++first;
+      const rd_kafka_resp_err_t err = messages_[first].err;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || static_cast<size_t>(queued) != first)
+        return produce_failed(topic, batch[begin + first], err);
+      // Serve delivery reports, which frees room as brokers acknowledge; then the rest.
+      rd_kafka_poll(producer_.get(), 100);
+      KPIPE_RETURN_IF_ERROR(delivery_status());
+      begin += first;
+      continue;
+    }
+    begin += n;
+    rd_kafka_poll(producer_.get(), 0);
+  }
+  return Status::Ok();
 }
 
 Status KafkaSink::write(Batch& batch) {
@@ -322,9 +369,22 @@ Status KafkaSink::write(Batch& batch) {
   void* group = reinterpret_cast<void*>(static_cast<uintptr_t>(first_group_ + groups_.size()));
   groups_.push_back({written_, 0});
   std::string source;
-  for (const Record& record : batch) {
+  auto plain = [this](const Record& r) {
+    return !exactly_once_ && r.headers.empty() && !r.timestamp_ms;
+  };
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Record& record = batch[i];
     rd_kafka_topic_t* topic = nullptr;
     KPIPE_RETURN_IF_ERROR(topic_handle(topic_override_ ? *topic_override_ : record.topic, &topic));
+    if (plain(record)) {
+      size_t end = i + 1;
+      while (end < batch.size() && plain(batch[end]) &&
+             (topic_override_ || batch[end].topic == record.topic))
+        ++end;
+      KPIPE_RETURN_IF_ERROR(produce_plain(topic, batch, i, end, group));
+      i = end - 1;
+      continue;
+    }
     const bool with_source = exactly_once_ && record.source_partition;
     if (with_source) source = source_header(record);
     KPIPE_RETURN_IF_ERROR(produce(topic, record, group, with_source ? &source : nullptr));

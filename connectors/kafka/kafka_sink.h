@@ -66,6 +66,11 @@ class KafkaSink : public Sink {
   Status topic_handle(const std::string& name, rd_kafka_topic_t** out);
   Status produce(rd_kafka_topic_t* topic, const Record& record, void* group,
                  const std::string* source);
+  // batch[begin, end): records of one topic without headers or timestamps, as one
+  // rd_kafka_produce_batch() call per kPollEvery records (one clock read and topic lock each).
+  Status produce_plain(rd_kafka_topic_t* topic, const Batch& batch, size_t begin, size_t end,
+                       void* group);
+  Status produce_failed(rd_kafka_topic_t* topic, const Record& record, rd_kafka_resp_err_t err);
   // Exactly-once: the `kpipe.source` header value of a record.
   std::string source_header(const Record& record);
   // Exactly-once recovery: removes from `batch` the records already in the topic.
@@ -91,6 +96,7 @@ class KafkaSink : public Sink {
   std::string bootstrap_;
   int64_t message_timeout_ms_ = 0;
   uint64_t since_poll_ = 0;
+  std::vector<rd_kafka_message_t> messages_;  // produce_plain()'s, reused
 
   // Written by the callbacks, which librdkafka runs inside rd_kafka_poll()/rd_kafka_flush() on
   // the calling thread: no locking needed.

@@ -50,7 +50,12 @@ def timed(cmd, shell=False, env=None):
 
 def alternate(name, records, sides):
     """sides: list of (label, prepare(), command, shell[, check()]). Runs them A B A B ... REPEAT
-    times; check (untimed, after each run) returns None or what is wrong with the result."""
+    times; check (untimed, after each run) returns None or what is wrong with the result.
+    BENCH_KPIPE_B=path adds a side "kpipe B" running that binary, for A/B comparisons of builds."""
+    other = os.environ.get("BENCH_KPIPE_B")
+    if other:
+        sides = sides + [("kpipe B", prepare, [other if c == KPIPE else c for c in cmd], shell, *check)
+                         for label, prepare, cmd, shell, *check in sides if label == "kpipe"]
     runs = {label: ([], []) for label, *_ in sides}
     for _ in range(REPEAT):
         for label, prepare, cmd, shell, *check in sides:
