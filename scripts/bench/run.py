@@ -374,7 +374,7 @@ def main():
     try:
         if on(1):
             file_to_kafka(kafka)
-        if on(2, 3, 8):
+        if on(2, 3, 7, 8):  # 7 reads the table 2 makes
             postgres_to_kafka(pg, kafka)
         if on(7):
             memory(pg)
