@@ -84,6 +84,17 @@ class FileToKafkaTest(harness.TempDirTest):
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         self.assertEqual(kcat_lines(self.mock.bootstrap, "lines"), expected)
 
+    def test_a_full_local_queue_waits_and_keeps_the_order(self):
+        # A 50-message producer queue: batches of 1000 fill it again and again; the sink waits
+        # for acknowledgements and produces the rest, in order.
+        lines = [f"line {i:05d}" for i in range(5000)]
+        self.write("input.txt", ("\n".join(lines) + "\n").encode())
+        pipeline = self.pipeline("input.txt", sink={"bootstrap.servers": self.mock.bootstrap,
+                                                    "queue.buffering.max.messages": "50"})
+        result = harness.kpipe("run", pipeline)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(kcat_lines(self.mock.bootstrap, "lines"), [line.encode() for line in lines])
+
     def test_kill_9_halfway_then_restart_delivers_every_line_at_least_once(self):
         # Fixed-width lines: a byte position maps to a line count. 200k x 13 bytes = 2.6 MB, under
         # the mock's ~5 MB per-partition retention, so everything can be read back.
