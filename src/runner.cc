@@ -359,8 +359,9 @@ class Run {
       }
       if (!acknowledges_) {
         pending_.merge(std::move(batch_offsets));
-      } else if (!batch_offsets.empty()) {
-        // Committable once this sink acknowledges its first `sink_written_` records.
+      } else {
+        // Committable once this sink acknowledges its first `sink_written_` records. Batches
+        // without offsets (bulk mode, stdin) count too: they bound what is in flight.
         if (!unacked_.empty() && unacked_.back().first == sink_written_) {
           unacked_.back().second.merge(std::move(batch_offsets));
         } else {

@@ -17,9 +17,11 @@ namespace {
 
 constexpr int kBatches = 10, kBatchSize = 10;
 
-// Ten batches of ten records, offset {"n": records so far}.
+// Ten batches of ten records, offset {"n": records so far}; or, `positioned` false, records with
+// no position at all (as from stdin, or a bulk query).
 class CountingSource : public Source {
  public:
+  explicit CountingSource(bool positioned = true) : positioned_(positioned) {}
   Status open(const Config&, const RunContext&, const OffsetReader& offsets) override {
     if (auto committed = offsets.offset(*partition_)) sent_ = (*committed)["n"].get<int>();
     return Status::Ok();
@@ -31,8 +33,10 @@ class CountingSource : public Source {
       r.topic = "t";
       r.value_schema = Schema::primitive(Type::kString);
       r.value = Value(std::string("record ") + std::to_string(sent_));
+      ++sent_;
+      if (!positioned_) continue;
       r.source_partition = partition_;
-      r.source_offset = json_object({{"n", ++sent_}});
+      r.source_offset = json_object({{"n", sent_}});
     }
     return Status::Ok();
   }
@@ -40,6 +44,7 @@ class CountingSource : public Source {
 
  private:
   std::shared_ptr<const Json> partition_ = std::make_shared<const Json>(json_object({{"p", 0}}));
+  bool positioned_;
   int sent_ = 0;
 };
 
@@ -90,17 +95,18 @@ struct Fixture {
   Pipeline pipeline;
   std::string dir;
 
-  explicit Fixture(const std::string& extra = "") {
+  explicit Fixture(const std::string& extra = "", const std::string& source = "counting") {
     register_builtins(registry);
     registry.add_source(ConfigSpec{"counting", ComponentKind::kSource, "test", {}},
                         [] { return std::make_unique<CountingSource>(); });
+    registry.add_source(ConfigSpec{"unpositioned", ComponentKind::kSource, "test", {}},
+                        [] { return std::make_unique<CountingSource>(false); });
     registry.add_sink(ConfigSpec{"acking", ComponentKind::kSink, "test", {}},
                       [this] { return std::make_unique<AckingSink>(&state); });
     char tmpl[] = "/tmp/kpipe-runner-XXXXXX";
     dir = ::mkdtemp(tmpl);
-    REQUIRE(parse_pipeline("name: p\nsource: {connector: counting}\nconverter: {value: string}\n"
-                           "sink: {connector: acking}\n" +
-                               extra,
+    REQUIRE(parse_pipeline("name: p\nsource: {connector: " + source +
+                               "}\nconverter: {value: string}\nsink: {connector: acking}\n" + extra,
                            dir + "/p.yaml", registry, &pipeline)
                 .ok());
   }
@@ -152,4 +158,14 @@ TEST_CASE("after a transient failure the retry's new sink counts its acknowledge
   // The retry resumed from n=30: 70 records into the second sink, flushed once at the end.
   CHECK(f.state.written == 70);
   CHECK(f.committed() == json_object({{"n", 100}}));
+}
+
+TEST_CASE("records without a position stay at most one batch in flight too") {
+  Fixture f("", "unpositioned");
+  f.state.limit = 35;
+  Status st = f.run();
+  CHECK(st.code() == Code::kRuntime);
+  // As with offsets: batch 5 is written while batch 4 is in flight, and waiting for it fails;
+  // without the bound every batch would be written before anything waited.
+  CHECK(f.state.written == 50);
 }
