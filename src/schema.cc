@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <stdexcept>
+#include <string_view>
 
 namespace kpipe {
 namespace {
@@ -76,17 +78,30 @@ std::optional<Type> type_from_name(const std::string& name) {
 Logical Schema::logical() const {
   // Connect keys logical types by name; the type check keeps a misnamed schema from being
   // converted as something its values cannot be.
-  if (!name || name->compare(0, 29, "org.apache.kafka.connect.data") != 0) return Logical::kNone;
-  if (type == Type::kBytes && *name == kDecimalName) return Logical::kDecimal;
-  if (type == Type::kInt64 && *name == kTimestampName) return Logical::kTimestamp;
-  if (type == Type::kInt32 && *name == kDateName) return Logical::kDate;
-  if (type == Type::kInt32 && *name == kTimeName) return Logical::kTime;
-  return Logical::kNone;
+  // Called per value: the type first, then whole-name comparisons (lengths first).
+  if (!name) return Logical::kNone;
+  static constexpr std::string_view kDecimal = kDecimalName, kTimestamp = kTimestampName,
+                                    kDate = kDateName, kTime = kTimeName;
+  const std::string_view n = *name;
+  switch (type) {
+    case Type::kBytes:
+      return n == kDecimal ? Logical::kDecimal : Logical::kNone;
+    case Type::kInt64:
+      return n == kTimestamp ? Logical::kTimestamp : Logical::kNone;
+    case Type::kInt32:
+      return n == kDate ? Logical::kDate : n == kTime ? Logical::kTime : Logical::kNone;
+    default:
+      return Logical::kNone;
+  }
 }
 
 int32_t Schema::decimal_scale() const {
   for (const auto& [key, value] : parameters) {
     if (key == "scale") {
+      // Called per value: plain digits without std::stol's locale and exceptions.
+      int32_t scale = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), scale);
+      if (ec == std::errc() && end == value.data() + value.size()) return scale;
       try {
         return static_cast<int32_t>(std::stol(value));
       } catch (const std::exception&) {

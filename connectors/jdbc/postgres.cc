@@ -778,6 +778,15 @@ class PgRowStream : public RowStream {
     size_t pos = 0;
     while (true) {
       size_t end = pos;
+      // Eight bytes at a time while none is a tab or a backslash (SWAR zero-byte test).
+      constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+      while (end + 8 <= line.size()) {
+        uint64_t v;
+        std::memcpy(&v, line.data() + end, 8);
+        const uint64_t tab = v ^ (k01 * '\t'), backslash = v ^ (k01 * '\\');
+        if ((((tab - k01) & ~tab) | ((backslash - k01) & ~backslash)) & k80) break;
+        end += 8;
+      }
       while (end < line.size() && line[end] != '\t' && line[end] != '\\') ++end;
       if (end >= line.size() || line[end] == '\t') {
         fields_.emplace_back(line.substr(pos, end - pos));

@@ -212,6 +212,27 @@ TEST_CASE("jdbc sink: COPY text") {
   CHECK(out == "\\\\x0a");
 }
 
+TEST_CASE("jdbc sink: COPY text escapes a special byte wherever it is in a long string") {
+  // Plain runs are scanned eight bytes at a time: every position and both sides of a word.
+  const std::pair<std::string, std::string> specials[] = {
+      {"\t", "\\t"},  {"\n", "\\n"},    {"\r", "\\r"},
+      {"\\", "\\\\"}, {"\x01", "\x01"}, {"\xc3\xa9", "\xc3\xa9"}};
+  for (const auto& [raw, escaped] : specials) {
+    for (size_t at = 0; at <= 20; ++at) {
+      const std::string text = std::string(at, 'a') + raw + std::string(20 - at, 'b');
+      std::string out;
+      REQUIRE(
+          append_copy_text(Value(text), *Schema::primitive(Type::kString), true, TimeZone(), &out)
+              .ok());
+      CHECK(out == std::string(at, 'a') + escaped + std::string(20 - at, 'b'));
+    }
+  }
+  std::string out;
+  CHECK_FALSE(append_copy_text(Value(std::string("0123456789\0abc", 14)),
+                               *Schema::primitive(Type::kString), true, TimeZone(), &out)
+                  .ok());
+}
+
 // ---- The sink on SQLite, with records built by hand. ----
 
 namespace {

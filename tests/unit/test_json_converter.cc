@@ -675,3 +675,17 @@ TEST_CASE("register_converters adds json, string and bytearray") {
   REQUIRE(spec.find("decimal.format") != nullptr);
   CHECK(spec.find("decimal.format")->default_value == std::string("base64"));
 }
+
+TEST_CASE("json strings: a byte to escape is found wherever it is in a long string") {
+  // Plain runs are scanned eight bytes at a time: every position and both sides of a word.
+  const std::pair<std::string, std::string> specials[] = {
+      {"\"", "\\\""},   {"\\", "\\\\"},           {"\n", "\\n"},           {"\x01", "\\u0001"},
+      {"\x7f", "\x7f"}, {"\xc3\xa9", "\xc3\xa9"}, {"\xff", "\xEF\xBF\xBD"}};
+  for (const auto& [raw, escaped] : specials) {
+    for (size_t at = 0; at <= 20; ++at) {
+      std::string out;
+      kpipe::append_json_string(&out, std::string(at, 'a') + raw + std::string(20 - at, 'b'));
+      CHECK(out == "\"" + std::string(at, 'a') + escaped + std::string(20 - at, 'b') + "\"");
+    }
+  }
+}
