@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "converters.h"
+#include "swar.h"
 
 namespace kpipe {
 namespace {
@@ -958,16 +959,10 @@ void append_json_string(std::string* out, std::string_view text) {
   size_t run = 0;  // start of the pending run of bytes copied as they are
   size_t i = 0;
   while (i < text.size()) {
-    // Eight bytes at a time while none is a control byte, '"', '\\' or non-ASCII (SWAR: a
-    // byte's high bit is set in `special` when it is one of those).
-    constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+    // Eight bytes at a time while none is a control byte, '"', '\\' or non-ASCII.
     while (i + 8 <= text.size()) {
-      uint64_t v;
-      std::memcpy(&v, text.data() + i, 8);
-      const uint64_t quote = v ^ (k01 * '"'), backslash = v ^ (k01 * '\\');
-      const uint64_t special =
-          v | ((v - k01 * 0x20) & ~v) | ((quote - k01) & ~quote) | ((backslash - k01) & ~backslash);
-      if (special & k80) break;
+      const uint64_t v = swar::load(text.data() + i);
+      if (swar::high(v) | swar::below(v, 0x20) | swar::equal(v, '"') | swar::equal(v, '\\')) break;
       i += 8;
     }
     if (i >= text.size()) break;

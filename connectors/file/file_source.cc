@@ -36,6 +36,7 @@
 #include "connectors/file/csv.h"
 #include "connectors/file/file.h"
 #include "converters.h"
+#include "swar.h"
 
 namespace kpipe {
 namespace {
@@ -235,6 +236,11 @@ class FileSource : public Source {
   bool next_line(std::string_view* line, size_t* consumed) const {
     const char* data = buffer_.data();
     size_t i = begin_;
+    while (i + 8 <= end_) {  // eight bytes at a time while none ends a line
+      const uint64_t v = swar::load(data + i);
+      if (swar::equal(v, '\n') | swar::equal(v, '\r')) break;
+      i += 8;
+    }
     for (; i < end_; ++i)
       if (data[i] == '\n' || data[i] == '\r') break;
     size_t next;

@@ -36,6 +36,7 @@
 
 #include "connectors/jdbc/sql.h"
 #include "connectors/jdbc/write_sql.h"
+#include "swar.h"
 
 namespace kpipe::jdbc {
 
@@ -778,13 +779,10 @@ class PgRowStream : public RowStream {
     size_t pos = 0;
     while (true) {
       size_t end = pos;
-      // Eight bytes at a time while none is a tab or a backslash (SWAR zero-byte test).
-      constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+      // Eight bytes at a time while none is a tab or a backslash.
       while (end + 8 <= line.size()) {
-        uint64_t v;
-        std::memcpy(&v, line.data() + end, 8);
-        const uint64_t tab = v ^ (k01 * '\t'), backslash = v ^ (k01 * '\\');
-        if ((((tab - k01) & ~tab) | ((backslash - k01) & ~backslash)) & k80) break;
+        const uint64_t v = swar::load(line.data() + end);
+        if (swar::equal(v, '\t') | swar::equal(v, '\\')) break;
         end += 8;
       }
       while (end < line.size() && line[end] != '\t' && line[end] != '\\') ++end;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "swar.h"
+
 namespace kpipe::jdbc {
 
 namespace {
@@ -389,14 +391,10 @@ namespace {
 Status append_copy_escaped(std::string_view text, std::string* out) {
   size_t start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    // Eight bytes at a time while none is below 0x20 or a backslash (SWAR: a byte's high bit is
-    // set in `special` when it is one of those; bytes from 0x80 up need no escaping).
-    constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+    // Eight bytes at a time while none is below 0x20 or a backslash.
     while (i + 8 <= text.size()) {
-      uint64_t v;
-      std::memcpy(&v, text.data() + i, 8);
-      const uint64_t backslash = v ^ (k01 * '\\');
-      if ((((v - k01 * 0x20) & ~v) | ((backslash - k01) & ~backslash)) & k80) break;
+      const uint64_t v = swar::load(text.data() + i);
+      if (swar::below(v, 0x20) | swar::equal(v, '\\')) break;
       i += 8;
     }
     if (i >= text.size()) break;
