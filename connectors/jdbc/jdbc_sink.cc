@@ -12,8 +12,9 @@
 //   multi-row statement cannot touch a row twice); a change of operation (a delete after
 //   upserts) sends the buffer first, so the order of operations on a key is kept.
 // Tables are created (auto.create) and columns added (auto.evolve) before any row of the batch
-// that needs them is sent: MySQL commits an open transaction on DDL, so with the runner's
-// default (flush after every batch) no transaction is open then.
+// that needs them is sent, and only once the batches before it are committed: MySQL commits an
+// open transaction on DDL (with exactly.once, the runner's default flush after every batch
+// leaves none open then).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -176,6 +177,7 @@ class TxnWriter {
   }
 
   Status send(const Txn& txn) {
+    if (txn.writes.empty()) return Status::Ok();  // a batch of skipped records
     // A lone rendered write is one statement (a PostgreSQL COPY), atomic without BEGIN/COMMIT:
     // two round trips fewer per batch.
     if (txn.writes.size() == 1 && !txn.writes[0].rendered.empty()) {
@@ -278,8 +280,7 @@ class JdbcSink : public Sink {
     }
     if (writer_) {
       for (auto& [name, state] : tables_) KPIPE_RETURN_IF_ERROR(send(state));
-      written_ += batch.size();
-      txn_.records = written_;
+      txn_.records = written_ += batch.size();
       writer_->submit(std::move(txn_));
       txn_ = {};
     }

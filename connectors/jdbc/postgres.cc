@@ -1213,11 +1213,9 @@ class PgConnection : public Connection {
   Status write(const WriteBatch& batch, const TimeZone& zone) override {
     if (batch.op == WriteOp::kInsert) {
       if (!batch.rendered.empty()) return copy_in(batch.table, batch.columns, batch.rendered);
-      WriteBatch rendered;
-      rendered.table = batch.table;
-      rendered.columns = batch.columns;
-      KPIPE_RETURN_IF_ERROR(copy_text(batch, zone, &rendered.rendered));
-      return write(rendered, zone);
+      std::string text;
+      KPIPE_RETURN_IF_ERROR(copy_text(batch, zone, &text));
+      return copy_in(batch.table, batch.columns, text);
     }
     if (batch.rows.empty()) return Status::Ok();
     return guarded("writing to table '" + batch.table + "'", [&] {
@@ -1273,11 +1271,12 @@ class PgConnection : public Connection {
       constexpr size_t kPiece = 1 << 20;
       std::string piece;
       for (size_t begin = 0; begin < text.size();) {
-        size_t end = text.size() - 1;  // the last newline
+        // The last newline within a piece from `begin`, else the first after it (a line longer
+        // than a piece); the text ends with one.
+        size_t end = text.size() - 1;
         if (end - begin > kPiece) {
-          const void* nl = memrchr(text.data() + begin, '\n', kPiece);
-          if (nl) end = static_cast<size_t>(static_cast<const char*>(nl) - text.data());
-          if (!nl) end = text.find('\n', begin + kPiece);  // one line longer than a piece
+          end = text.rfind('\n', begin + kPiece);
+          if (end == std::string::npos || end < begin) end = text.find('\n', begin + kPiece);
         }
         piece.assign(text, begin, end - begin);
         (copy.*write_line)(piece);

@@ -143,6 +143,24 @@ class PostgresSinkTest(PostgresCatalog, Kills, jdbc_sink_scenarios.SinkScenarios
         self.assertEqual(self.db.query("SELECT count(*) FROM other.items"), [["3"]])
 
 
+    def test_copy_text_of_several_pieces_and_a_line_longer_than_one(self):
+        # A batch's COPY text goes out in 1 MB pieces of whole lines: 3000 rows of 1 kB make three
+        # pieces, and 1.5 MB rows (the first, and one in the middle) are lines longer than a piece.
+        with sqlite3.connect(self.source_db()) as c:
+            c.execute("CREATE TABLE wide (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
+            c.executemany("INSERT INTO wide VALUES (?, ?)",
+                          [(i, (f"{i:04d}" + "x" * 1499995 + "\t") if i in (1, 1500) else f"{i:04d}" + "y" * 996)
+                           for i in range(1, 3001)])
+        self.drop("wide")
+        self.pipeline("  auto.create: true\n  batch.size: 5000\n",
+                      source="  mode: bulk\n  table.whitelist: wide\n  batch.max.rows: 5000\n")
+        self.run_ok()
+        self.assertEqual(self.db.query("SELECT count(*), sum(length(note)), count(DISTINCT note), "
+                                       "max(length(note)), sum(CASE WHEN note LIKE '%' || chr(9) THEN 1 END) "
+                                       "FROM wide"),
+                         [["3000", str(2998 * 1000 + 2 * 1500000), "3000", "1500000", "2"]])
+
+
 class MariaDbSinkTest(Kills, jdbc_sink_scenarios.SinkScenarios, harness.TempDirTest):
     DB_NAME = "MariaDB"
     PRICE = "price"
