@@ -80,7 +80,7 @@ class Sink {
   // A sink that learns of durability asynchronously (Kafka acknowledgements) may say so:
   // acknowledged() waits until at least `wait_for` of the records written so far are durable
   // (0: does not wait), sets *count to how many are, in write order (a prefix), and fails if one
-  // of them was rejected. The runner then keeps one batch in flight while it writes the next,
+  // of them was rejected. The runner then keeps a few batches in flight while it writes more,
   // committing the offsets of acknowledged records, instead of stalling on flush() after each
   // batch; the final commit still flushes. Not for a sink doing exactly-once (position()).
   virtual bool acknowledges() const { return false; }

@@ -463,10 +463,11 @@ class Run {
   }
 
   // For a sink that acknowledges asynchronously: moves the offsets of acknowledged batches to
-  // pending_, first waiting until at most one batch (the newest) is unacknowledged, so a crash
-  // replays at most the batch in flight and the one being written.
+  // pending_, first waiting until at most kMaxUnacknowledgedBatches (the newest) are not.
   Status collect_acknowledged() {
-    const uint64_t wait_for = unacked_.size() > 1 ? unacked_[unacked_.size() - 2].first : 0;
+    const uint64_t wait_for = unacked_.size() > kMaxUnacknowledgedBatches
+                                  ? unacked_[unacked_.size() - 1 - kMaxUnacknowledgedBatches].first
+                                  : 0;
     uint64_t acked = 0;
     KPIPE_RETURN_IF_ERROR(
         sink_->acknowledged(wait_for, &acked).with_context("sink (no offsets committed)"));
@@ -478,7 +479,7 @@ class Run {
   }
 
   // Between batches, for a sink that acknowledges asynchronously: commits the offsets of the
-  // records it acknowledged, without waiting for the batch in flight.
+  // records it acknowledged, without waiting for the batches in flight.
   Status commit_acknowledged() {
     KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
     return commit_offsets(pending_.take());

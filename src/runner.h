@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <string>
 
 #include "pipeline.h"
@@ -16,6 +17,12 @@ struct RunOptions {
   std::string offsets_file;  // overrides the pipeline's offsets file when not empty
   bool progress = true;      // a progress line when stderr is a terminal
 };
+
+// A sink that acknowledges asynchronously (Sink::acknowledges) has at most this many batches
+// unacknowledged after each write; a crash replays at most those, the one being written and what
+// the offsets thread has not written yet. One is not enough to keep a sink busy: into Kafka the
+// runner produces a batch in about the time the brokers take to acknowledge one.
+inline constexpr size_t kMaxUnacknowledgedBatches = 4;
 
 // Runs until the source is caught up (or forever with follow) or `stopping` becomes true.
 // A graceful stop flushes, commits and returns Ok. A transient failure (Status::transient) is

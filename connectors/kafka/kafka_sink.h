@@ -16,6 +16,7 @@
 // messages only); read-back is what recovery relies on either way.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -49,7 +50,7 @@ class KafkaSink : public Sink {
   Status write(Batch& batch) override;
   Status flush() override;
   // Exactly-once and transactions need a flush per commit (the committed position, one
-  // transaction); otherwise the runner keeps one batch in flight.
+  // transaction); otherwise the runner keeps a few batches in flight.
   bool acknowledges() const override { return !exactly_once_ && !transactional_; }
   Status acknowledged(uint64_t wait_for, uint64_t* count) override;
   std::optional<std::pair<Json, Json>> position() const override;
@@ -63,12 +64,22 @@ class KafkaSink : public Sink {
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
-  Status topic_handle(const std::string& name, rd_kafka_topic_t** out);
+  using Clock = std::chrono::steady_clock;
+  struct Topic {
+    KafkaTopic handle;
+    // Where produce_plain() sends records without a partition: partition 0 of a topic that has
+    // one (so librdkafka skips its partitioner, a clock read and a partition lookup per
+    // message), otherwise RD_KAFKA_PARTITION_UA. Read from the metadata every kPartitionCheckMs.
+    int32_t unassigned = RD_KAFKA_PARTITION_UA;
+    std::optional<Clock::time_point> next_check;
+  };
+  Status topic_handle(const std::string& name, Topic** out);
+  void check_partitions(Topic* topic, Clock::time_point now);
   Status produce(rd_kafka_topic_t* topic, const Record& record, void* group,
                  const std::string* source);
   // batch[begin, end): records of one topic without headers or timestamps, as one
   // rd_kafka_produce_batch() call per kPollEvery records (one clock read and topic lock each).
-  Status produce_plain(rd_kafka_topic_t* topic, const Batch& batch, size_t begin, size_t end,
+  Status produce_plain(const Topic& topic, const Batch& batch, size_t begin, size_t end,
                        void* group);
   Status produce_failed(rd_kafka_topic_t* topic, const Record& record, rd_kafka_resp_err_t err);
   // Exactly-once: the `kpipe.source` header value of a record.
@@ -87,10 +98,10 @@ class KafkaSink : public Sink {
   // cluster it may be talking to.
   std::unique_ptr<MockCluster> mock_;
   KafkaHandle producer_;
-  std::unordered_map<std::string, KafkaTopic> topics_;
+  std::unordered_map<std::string, Topic> topics_;
   // Most records of a batch share one topic: remembering the last one avoids a hash per record.
   const std::string* last_topic_name_ = nullptr;
-  rd_kafka_topic_t* last_topic_ = nullptr;
+  Topic* last_topic_ = nullptr;
 
   std::optional<std::string> topic_override_;
   std::string bootstrap_;

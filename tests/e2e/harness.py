@@ -15,8 +15,10 @@ CRASH_KILLS = int(os.environ.get("KPIPE_CRASH_KILLS", "20"))
 CRASH_SEED = int(os.environ.get("KPIPE_CRASH_SEED", str(int(time.time()))))
 # What one kill may replay in at-least-once mode, in batches: the runner writes the offsets file
 # on its own thread, at most 2 x 2 batches behind the sink (runner.cc, Committer), plus the batch
-# being written. Into Kafka one more batch may be in flight unacknowledged.
+# being written. A sink that acknowledges asynchronously (Kafka, jdbc without exactly.once) may
+# also have IN_FLIGHT_BATCHES unacknowledged (runner.h, kMaxUnacknowledgedBatches).
 REPLAY_BATCHES = 5
+IN_FLIGHT_BATCHES = 4
 
 
 def kpipe(*args, input=None, timeout=120, env=None, cwd=None):

@@ -100,7 +100,8 @@ class Kills:
         kills, mid_run, total, distinct, lo, hi = self.kill_and_finish("")
         harness.crash_report(f"SQLite → {self.DB_NAME}", kills, mid_run, n - distinct, total - distinct)
         self.assertEqual((distinct, lo, hi), (n, 1, n), "rows lost")
-        self.assertLessEqual(total - distinct, mid_run * harness.REPLAY_BATCHES * self.BATCH)
+        in_flight = harness.REPLAY_BATCHES + harness.IN_FLIGHT_BATCHES
+        self.assertLessEqual(total - distinct, mid_run * in_flight * self.BATCH)
 
 
 class PostgresCatalog:
