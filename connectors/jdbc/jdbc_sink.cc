@@ -61,9 +61,12 @@ struct Plan {
   std::vector<size_t> key_index;
 };
 
+// Plans kept per table: one per schema seen recently.
+constexpr size_t kMaxPlans = 64;
+
 struct TableState {
   std::string name;
-  std::vector<std::shared_ptr<Plan>> plans;  // every schema seen for this table
+  std::vector<std::shared_ptr<Plan>> plans;  // the schemas seen lately for this table
   std::shared_ptr<Plan> last;                // the most recently used one (fast path)
   // Buffered rows, all of `op` and `plan`.
   std::shared_ptr<Plan> plan;
@@ -278,6 +281,12 @@ class JdbcSink : public Sink {
       Status st = add(batch[i], states[i], plans[i]);
       if (!st.ok()) return st.with_context(where(batch[i]));
     }
+    // The oldest plans go once the batch no longer points at them (the buffered rows' plan and
+    // the last one used are shared and stay alive).
+    for (auto& [name, state] : tables_) {
+      if (state.plans.size() > kMaxPlans)
+        state.plans.erase(state.plans.begin(), state.plans.end() - kMaxPlans);
+    }
     if (writer_) {
       for (auto& [name, state] : tables_) KPIPE_RETURN_IF_ERROR(send(state));
       txn_.records = written_ += batch.size();
@@ -435,7 +444,6 @@ class JdbcSink : public Sink {
       KPIPE_RETURN_IF_ERROR(ensure_table(table, p.get()));
     }
     state.plans.push_back(plan);
-    if (state.plans.size() > 64) state.plans.erase(state.plans.begin());
     state.last = plan;
     *out = plan.get();
     return Status::Ok();

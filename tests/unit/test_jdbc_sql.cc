@@ -412,6 +412,36 @@ TEST_CASE("jdbc sink on SQLite: exactly-once offsets commit with the rows") {
   CHECK(offsets[0].second == Json{{"o", 5}});
 }
 
+TEST_CASE("jdbc sink on SQLite: one batch with more schemas than the plan cache keeps") {
+  TempDb db;
+  std::unique_ptr<Sink> sink;
+  RunContext context;
+  REQUIRE(open_sink(db, {{"auto.create", "true"}}, &sink, &context).ok());
+  // 100 schemas with the same columns, each used twice, 100 records apart: the cache (64 plans)
+  // must not drop a plan that an earlier record of the batch still needs.
+  constexpr int kSchemas = 100;
+  std::vector<SchemaPtr> schemas;
+  for (int k = 0; k < kSchemas; ++k)
+    schemas.push_back(StructBuilder("value" + std::to_string(k))
+                          .field("id", Schema::primitive(Type::kInt64))
+                          .field("name", Schema::primitive(Type::kString, true))
+                          .build());
+  Batch batch;
+  for (int64_t i = 0; i < 2 * kSchemas; ++i) {
+    Record r;
+    r.topic = "people";
+    r.value_schema = schemas[static_cast<size_t>(i % kSchemas)];
+    r.value = Value(Struct{{Value(i), Value("n" + std::to_string(i))}});
+    batch.push_back(std::move(r));
+  }
+  REQUIRE(sink->write(batch).ok());
+  REQUIRE(sink->flush().ok());
+  CHECK(db.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), "
+                "sum(name = 'n' || id) FROM people") ==
+        std::vector<std::string>{"200|200|0|199|200"});
+  sink->close();
+}
+
 TEST_CASE("jdbc sink: configurations that cannot work are refused at open") {
   TempDb db;
   std::unique_ptr<Sink> sink;
