@@ -1107,7 +1107,9 @@ const std::string& JsonConverter::schema_json(const SchemaPtr& schema, Status* s
 
 Status JsonConverter::to_bytes(const std::string& /*topic*/, const SchemaPtr& schema,
                                const Value& value, std::optional<std::string>* out) {
-  if (value.is_null()) {
+  // As Connect's fromConnectData: only a null without a schema is Kafka's null (a tombstone); a
+  // null with a schema is written like any value (its default, JSON null, or an error).
+  if (value.is_null() && !schema) {
     out->reset();
     return Status::Ok();
   }

@@ -469,12 +469,24 @@ TEST_CASE("JsonConverter: schemaless values and schemas.enable=false") {
 }
 
 TEST_CASE("JsonConverter: nulls") {
+  // Only a null without a schema is Kafka's null; with one it is a value, as in Connect.
   std::optional<std::string> out = std::string("stale");
-  REQUIRE(json()->to_bytes("t", prim(Type::kString, true), Value(), &out).ok());
-  CHECK_FALSE(out.has_value());
-  out = std::string("stale");
   REQUIRE(json()->to_bytes("t", nullptr, Value(), &out).ok());
   CHECK_FALSE(out.has_value());
+  REQUIRE(json()->to_bytes("t", prim(Type::kString, true), Value(), &out).ok());
+  CHECK(out == R"({"schema":{"type":"string","optional":true},"payload":null})");
+  REQUIRE(json(false)->to_bytes("t", prim(Type::kString, true), Value(), &out).ok());
+  CHECK(out == "null");
+  SchemaPtr with_default = std::make_shared<const Schema>([] {
+    Schema s = *Schema::primitive(Type::kString, true);
+    s.default_value = Value(std::string("d"));
+    return s;
+  }());
+  REQUIRE(json(false)->to_bytes("t", with_default, Value(), &out).ok());
+  CHECK(out == R"("d")");
+  Status required = json()->to_bytes("t", prim(Type::kString), Value(), &out);
+  CHECK(required.code() == kpipe::Code::kRuntime);
+  CHECK(required.message().find("null value for a required string") != std::string::npos);
 
   SchemaAndValue back;
   REQUIRE(json()->from_bytes("t", std::nullopt, &back).ok());
