@@ -76,6 +76,32 @@ Status build_kafka_conf(const Config& config, const KafkaProperties& defaults, K
   return Status::Ok();
 }
 
+Status new_kafka_client(rd_kafka_type_t type, const Config& config, KafkaConf* conf,
+                        KafkaHandle* out) {
+  char errstr[512];
+  out->reset(rd_kafka_new(type, conf->get(), errstr, sizeof(errstr)));
+  if (!*out) {
+    std::string message = errstr;
+    for (const auto& [key, value] : config.passthrough)
+      message = redact_kafka_value(key, value, message);
+    return Status::Invalid(std::string("creating the Kafka ") +
+                           (type == RD_KAFKA_PRODUCER ? "producer" : "consumer") + ": " + message);
+  }
+  conf->release();  // rd_kafka_new() took ownership
+  return Status::Ok();
+}
+
+Status check_kafka_client(rd_kafka_type_t type, const Config& config,
+                          const KafkaProperties& defaults) {
+  KafkaConf conf;
+  KPIPE_RETURN_IF_ERROR(build_kafka_conf(config, defaults, &conf));
+  // Without brokers librdkafka says so at notice level: not news here.
+  rd_kafka_conf_set_log_cb(conf.get(), nullptr);
+  KPIPE_RETURN_IF_ERROR(kafka_conf_set(conf.get(), "log_level", "3"));
+  KafkaHandle client;
+  return new_kafka_client(type, config, &conf, &client).with_context(config.scope);
+}
+
 std::string kafka_conf_get(const rd_kafka_conf_t* conf, const std::string& key) {
   size_t size = 0;
   if (rd_kafka_conf_get(conf, key.c_str(), nullptr, &size) != RD_KAFKA_CONF_OK || size == 0) {

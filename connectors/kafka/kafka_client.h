@@ -65,6 +65,18 @@ Status kafka_conf_set(rd_kafka_conf_t* conf, const std::string& key, const std::
 // message.
 Status build_kafka_conf(const Config& config, const KafkaProperties& defaults, KafkaConf* out);
 
+// rd_kafka_new() of `conf`, which it takes on success. librdkafka checks here what one property
+// alone cannot show (a CA file that does not exist, transactional.id without idempotence).
+// Failure -> Invalid "creating the Kafka producer|consumer: <librdkafka's message>", with the
+// block's secret values masked.
+Status new_kafka_client(rd_kafka_type_t type, const Config& config, KafkaConf* conf,
+                        KafkaHandle* out);
+
+// For `kpipe validate`: builds the configuration and the client as open() would, without
+// bootstrap servers (so nothing connects), and destroys it.
+Status check_kafka_client(rd_kafka_type_t type, const Config& config,
+                          const KafkaProperties& defaults);
+
 // The current value of a property in `conf` ("" when unset or unknown).
 std::string kafka_conf_get(const rd_kafka_conf_t* conf, const std::string& key);
 

@@ -147,6 +147,11 @@ ConfigSpec kafka_sink_spec() {
   return spec;
 }
 
+Status validate_kafka_sink(const Config& config) {
+  KPIPE_RETURN_IF_ERROR(check_kafka_client(RD_KAFKA_PRODUCER, config, producer_defaults(config)));
+  return check_kafka_sink(config);
+}
+
 Status check_kafka_sink(const Config& config) {
   if (!config.has("exactly.once") || !config.boolean("exactly.once")) return Status::Ok();
   if (!config.has("topic"))
@@ -214,17 +219,7 @@ Status KafkaSink::open(const Config& config, const RunContext& context) {
   message_timeout_ms_ =
       std::strtoll(kafka_conf_get(conf.get(), "message.timeout.ms").c_str(), nullptr, 10);
 
-  char errstr[512];
-  producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr)));
-  if (!producer_) {
-    // Nearly always conflicting or unusable settings (acks vs idempotence, a missing CA file).
-    std::string message = errstr;
-    for (const auto& [key, value] : config.passthrough) {
-      message = redact_kafka_value(key, value, message);
-    }
-    return Status::Invalid("creating the Kafka producer: " + message);
-  }
-  conf.release();  // rd_kafka_new() took ownership
+  KPIPE_RETURN_IF_ERROR(new_kafka_client(RD_KAFKA_PRODUCER, config, &conf, &producer_));
   if (transactional_) {
     // Fences an earlier producer with the same transactional.id and aborts its open transaction.
     rd_kafka_error_t* error = rd_kafka_init_transactions(producer_.get(), kRecoveryTimeoutMs);

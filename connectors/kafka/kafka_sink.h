@@ -35,8 +35,11 @@
 namespace kpipe {
 
 ConfigSpec kafka_sink_spec();
-// Cross-key rules for `kpipe validate`: what exactly.once needs.
+// Cross-key rules: what exactly.once needs.
 Status check_kafka_sink(const Config& config);
+// `kpipe validate`: librdkafka's judgement of the properties and of the producer they make, and
+// the cross-key rules.
+Status validate_kafka_sink(const Config& config);
 
 class KafkaSink : public Sink {
  public:

@@ -95,6 +95,10 @@ KafkaSource::~KafkaSource() {
   close();
 }
 
+Status validate_kafka_source(const Config& config) {
+  return check_kafka_client(RD_KAFKA_CONSUMER, config, consumer_defaults());
+}
+
 Status KafkaSource::open(const Config& config, const RunContext& context,
                          const OffsetReader& offsets) {
   context_ = &context;
@@ -151,15 +155,7 @@ Status KafkaSource::open(const Config& config, const RunContext& context,
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::on_rebalance);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::on_error);
 
-  char errstr[512];
-  consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
-  if (!consumer_) {
-    std::string message = errstr;
-    for (const auto& [key, value] : config.passthrough)
-      message = redact_kafka_value(key, value, message);
-    return Status::Invalid("creating the Kafka consumer: " + message);
-  }
-  conf.release();  // rd_kafka_new() took ownership
+  KPIPE_RETURN_IF_ERROR(new_kafka_client(RD_KAFKA_CONSUMER, config, &conf, &consumer_));
   // Messages of every partition arrive on the consumer queue, served by rd_kafka_consumer_poll().
   rd_kafka_poll_set_consumer(consumer_.get());
 

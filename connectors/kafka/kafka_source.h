@@ -33,6 +33,8 @@
 namespace kpipe {
 
 ConfigSpec kafka_source_spec();
+// `kpipe validate`: librdkafka's judgement of the properties and of the consumer they make.
+Status validate_kafka_source(const Config& config);
 
 class KafkaSource : public Source {
  public:

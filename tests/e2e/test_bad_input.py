@@ -61,6 +61,16 @@ CONFIG_CASES = [
      ["no.such.property", "No such configuration property"]),
     ("kafka: invalid librdkafka value", "name: p\n" + GOOD_SOURCE +
      "sink: {connector: kafka, bootstrap.servers: 'localhost:1', acks: sometimes}\n", 2, ["acks"]),
+    # Judged by librdkafka only when it creates the client: `validate` creates one too.
+    ("kafka sink: a CA file that does not exist", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: kafka, bootstrap.servers: 'localhost:1', security.protocol: ssl, "
+     "ssl.ca.location: /no/such/ca.pem}\n", 2, ["sink: creating the Kafka producer", "ssl.ca.location"]),
+    ("kafka sink: transactional.id without idempotence", "name: p\n" + GOOD_SOURCE +
+     "sink: {connector: kafka, bootstrap.servers: 'localhost:1', transactional.id: t, enable.idempotence: false}\n",
+     2, ["sink: creating the Kafka producer", "`transactional.id` requires `enable.idempotence=true`"]),
+    ("kafka source: a CA file that does not exist", "name: p\nsource: {connector: kafka, "
+     "bootstrap.servers: 'localhost:1', topics: t, security.protocol: ssl, ssl.ca.location: /no/such/ca.pem}\n"
+     + GOOD_SINK, 2, ["source: creating the Kafka consumer", "ssl.ca.location"]),
     ("jdbc: unsupported URL", "name: p\nsource:\n  connector: jdbc\n  connection.url: jdbc:oracle:thin:@x\n"
      "  mode: bulk\n" + GOOD_SINK, 2, ["unsupported database URL"]),
     ("jdbc: timestamp mode without a column", "name: p\nsource:\n  connector: jdbc\n"
