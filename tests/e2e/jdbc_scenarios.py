@@ -85,22 +85,26 @@ class JdbcScenarios:
     def read_ids(self):
         return [r["id"] for r in self.rows()]
 
+    # Rows of the kill -9 ties tests: enough that most kills land while a run is still reading.
+    TIES_ROWS = 20000
+
     def check_ties(self, with_key):
-        self.ties_table("ties", with_key)
+        n = self.TIES_ROWS
+        self.ties_table("ties", with_key, n=n)
         self.pipeline(source="  mode: timestamp\n  table.whitelist: ties\n"
                              "  timestamp.column.name: updated_at\n  batch.max.rows: 100\n")
         kills, mid_run = harness.kill_after_progress(self.path("p.yaml"),
                                                      lambda: harness.file_size(self.path("out.jsonl")))
         self.run_ok()
         ids = self.read_ids()
-        lost = len(set(range(1, 20001)) - set(ids))
+        lost = len(set(range(1, n + 1)) - set(ids))
         harness.crash_report(f"{self.DB_NAME} → file ({'key' if with_key else 'no key'}, ties)", kills,
                              mid_run, lost, len(ids) - len(set(ids)))
-        self.assertEqual(set(ids), set(range(1, 20001)), f"rows lost (seed {harness.CRASH_SEED})")
+        self.assertEqual(set(ids), set(range(1, n + 1)), f"rows lost (seed {harness.CRASH_SEED})")
         self.assertGreaterEqual(mid_run, kills // 2, "most kills should land mid-run")
         # A kill replays what was not committed: a few batches, or with ties and no key to resume
-        # inside a timestamp, also the whole tie group (20000 rows over 13 timestamps).
-        replay = harness.REPLAY_BATCHES * 100 + (0 if with_key else 20000 // 13 + 1)
+        # inside a timestamp, also the whole tie group (n rows over 13 timestamps).
+        replay = harness.REPLAY_BATCHES * 100 + (0 if with_key else n // 13 + 1)
         self.assertLessEqual(len(ids) - len(set(ids)), mid_run * replay, f"seed {harness.CRASH_SEED}")
         # Nothing left: a rerun emits nothing.
         before = len(ids)
