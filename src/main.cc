@@ -191,7 +191,9 @@ int main_impl(int argc, char** argv) {
   int brokers = 1;
   std::vector<std::string> topics;
   auto* mock =
-      app.add_subcommand("mock-kafka", "Run a librdkafka mock cluster; prints bootstrap.servers")
+      app.add_subcommand("mock-kafka",
+                         "Run a librdkafka mock cluster; prints bootstrap.servers. SIGUSR1 takes "
+                         "its brokers down (an outage), SIGUSR2 brings them back")
           ->fallthrough();
   mock->add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 16));
   mock->add_option("--topic", topics, "Create a topic: NAME or NAME:PARTITIONS (repeatable)");

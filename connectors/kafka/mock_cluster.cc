@@ -60,6 +60,17 @@ Status MockCluster::create_topic(const std::string& name, int partitions) {
   return Status::Ok();
 }
 
+Status MockCluster::set_down(bool down) {
+  for (int32_t id = 1; id <= brokers_; ++id) {  // the mock numbers its brokers from 1
+    const rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(cluster_.get(), id)
+                                         : rd_kafka_mock_broker_set_up(cluster_.get(), id);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::Runtime("mock Kafka cluster: broker " + std::to_string(id) + ": " +
+                             rd_kafka_err2str(err));
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 // "NAME" or "NAME:PARTITIONS". Kafka topic names cannot contain ':', so the last one splits.
@@ -95,13 +106,12 @@ int run_mock_kafka(int brokers, const std::vector<std::string>& topics) {
     parsed.emplace_back(name, partitions);
   }
 
-  // Block the stop signals before librdkafka starts its threads (they inherit the mask), so
-  // sigwait() below is the only place they are delivered.
-  sigset_t stop_signals, previous;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  // Block the signals before librdkafka starts its threads (they inherit the mask), so sigwait()
+  // below is the only place they are delivered. SIGUSR1 / SIGUSR2 start and end an outage.
+  sigset_t signals, previous;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
 
   int exit_code = 0;
   {
@@ -121,12 +131,25 @@ int run_mock_kafka(int brokers, const std::vector<std::string>& topics) {
       for (const auto& [name, partitions] : parsed) {
         spdlog::info("mock-kafka: topic '{}' with {} partition(s)", name, partitions);
       }
-      spdlog::info("mock-kafka: {} broker(s) at {}; stop with Ctrl-C or SIGTERM", brokers,
-                   cluster->bootstraps());
-      int signal_number = 0;
-      while (sigwait(&stop_signals, &signal_number) != 0) {
+      spdlog::info(
+          "mock-kafka: {} broker(s) at {}; stop with Ctrl-C or SIGTERM; SIGUSR1 takes the "
+          "brokers down (an outage), SIGUSR2 brings them back",
+          brokers, cluster->bootstraps());
+      for (;;) {
+        int signal_number = 0;
+        if (sigwait(&signals, &signal_number) != 0) continue;
+        if (signal_number == SIGUSR1 || signal_number == SIGUSR2) {
+          const bool down = signal_number == SIGUSR1;
+          if (Status st = cluster->set_down(down); !st.ok()) {
+            spdlog::error("mock-kafka: {}", st.message());
+          } else {
+            spdlog::info("mock-kafka: brokers {}", down ? "down" : "up");
+          }
+          continue;
+        }
+        spdlog::info("mock-kafka: signal {} received, stopping", signal_number);
+        break;
       }
-      spdlog::info("mock-kafka: signal {} received, stopping", signal_number);
     }
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);

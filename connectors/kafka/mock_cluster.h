@@ -33,6 +33,8 @@ class MockCluster {
   int brokers() const { return brokers_; }
   // Creates `name` with `partitions` partitions (the mock would otherwise auto-create 4).
   Status create_topic(const std::string& name, int partitions);
+  // An outage: every broker drops its connections and refuses new ones (down), or serves again.
+  Status set_down(bool down);
 
  private:
   struct ClusterDeleter {

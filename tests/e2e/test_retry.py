@@ -258,6 +258,90 @@ class PostgresOutageTest(harness.TempDirTest):
         self.assertEqual(self.db.query('SELECT source_offset FROM "kpipe_offsets"'), [['{"incrementing":3000}']])
 
 
+class KafkaOutageTest(harness.TempDirTest):
+    """The Kafka sink's brokers go away mid-run (`kpipe mock-kafka` takes them down on SIGUSR1 and
+    brings them back on SIGUSR2) while kpipe follows a file: without retry the run fails naming
+    the brokers and commits nothing it did not deliver; with retry it survives."""
+
+    def setUp(self):
+        super().setUp()
+        self.kafka = harness.MockKafka(topics=["lines:1"])
+        self.addCleanup(self.kafka.stop)
+
+    def pipeline(self, errors=""):
+        self.write("p.yaml", f"name: p\nsource: {{connector: file, file: {self.path('in.txt')}, topic: lines, "
+                             f"poll.interval.ms: 50}}\nconverter: {{value: string}}\n"
+                             f"sink: {{connector: kafka, bootstrap.servers: '{self.kafka.bootstrap}', "
+                             f"message.timeout.ms: 1000}}\n{errors}", "w")
+
+    def append(self, first, count):
+        """Appends lines first..first+count-1; returns the file's new size (its last position)."""
+        with open(self.path("in.txt"), "a") as f:
+            f.writelines(f"line {i}\n" for i in range(first, first + count))
+        return os.path.getsize(self.path("in.txt"))
+
+    def outage(self, down):
+        """Signals the mock cluster and waits for it to say the brokers are down (or up)."""
+        self.kafka.proc.send_signal(signal.SIGUSR1 if down else signal.SIGUSR2)
+        want = "brokers down" if down else "brokers up"
+        for raw in self.kafka.proc.stderr:
+            if want in raw.decode(errors="replace"):
+                return
+        self.fail("mock-kafka ended without saying " + want)
+
+    def committed(self):
+        try:
+            with open(self.path("p.offsets.json")) as f:
+                offsets = json.load(f)["pipelines"]["p"]["offsets"]
+        except FileNotFoundError:
+            return 0
+        return offsets[0]["offset"]["position"] if offsets else 0
+
+    def wait_committed(self, run, position):
+        deadline = time.monotonic() + 60
+        while run.proc.poll() is None and time.monotonic() < deadline and self.committed() < position:
+            time.sleep(0.01)
+        return self.committed() == position
+
+    def test_a_kafka_outage_fails_without_retry_and_is_survived_with_it(self):
+        end = self.append(0, 1000)
+        self.pipeline()
+        run = Run(self.path("p.yaml"), "--follow")
+        self.assertTrue(self.wait_committed(run, end), run.text())
+        self.outage(True)
+        try:
+            self.append(1000, 1000)
+            code, err = run.finish(timeout=120)
+        finally:
+            self.outage(False)
+        self.assertEqual(code, 1, err)
+        self.assertIn("not delivered to Kafka", err)
+        self.assertIn(self.kafka.bootstrap, err)
+        self.assertIn("errors.retry.timeout would retry it", err)
+        self.assertEqual(self.committed(), end, "an offset was committed past what Kafka acknowledged")
+
+        # With retry: the run resumes from its offsets, survives an outage and ends the caught-up.
+        self.pipeline("errors:\n  retry.timeout: 60000\n  retry.delay.max.ms: 200\n")
+        run = Run(self.path("p.yaml"), "--follow")
+        end = os.path.getsize(self.path("in.txt"))
+        self.assertTrue(self.wait_committed(run, end), run.text())
+        self.outage(True)
+        try:
+            end = self.append(2000, 1000)
+            line = run.wait_line(RETRY_LINE.search, timeout=60)
+        finally:
+            self.outage(False)
+        self.assertIsNotNone(line, run.text())
+        self.assertTrue(self.wait_committed(run, end), run.text())
+        run.proc.send_signal(signal.SIGTERM)
+        code, err = run.finish(timeout=120)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, r"pipeline 'p' done: .*retried \d+ time\(s\)")
+        # At-least-once: every line, whatever the outage interrupted sent again.
+        got = harness.kcat_consume(self.kafka.bootstrap, "lines").decode().splitlines()
+        self.assertEqual(set(got), {f"line {i}" for i in range(3000)}, "lines lost")
+
+
 class MariaDbKilledConnectionTest(harness.TempDirTest):
     """A MariaDB source whose connections the server kills (KILL): retried, nothing lost."""
 
