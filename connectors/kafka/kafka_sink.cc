@@ -26,7 +26,7 @@ constexpr int64_t kFlushMarginMs = 10000;
 // producer would pick (null keys are spread randomly). message.timeout.ms: librdkafka's default
 // is 5 minutes; an unreachable broker should fail a run within 30 s. linger.ms 1: the runner
 // writes a whole batch at once, and a longer linger only delays its acknowledgement (2M lines:
-// 0.63 s with 1 ms, 0.72-0.75 s with 0, 5 or 20 ms).
+// 0.63 s with 1 ms, 0.72-0.76 s with 0, 5 or 20 ms).
 KafkaProperties producer_defaults(const Config& config) {
   KafkaProperties defaults = {
       {"client.id", "kpipe"},
