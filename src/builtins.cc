@@ -5,6 +5,7 @@
 #include "connectors/kafka/kafka.h"
 #include "converters.h"
 #include "registry.h"
+#include "transforms/transforms.h"
 
 namespace kpipe {
 
@@ -14,6 +15,7 @@ void register_builtins(Registry& registry) {
   register_jdbc(registry);
   register_hbase(registry);
   register_converters(registry);
+  register_transforms(registry);
 }
 
 }  // namespace kpipe

@@ -37,6 +37,8 @@ const char* kind_name(ComponentKind kind) {
       return "converter";
     case ComponentKind::kTransform:
       return "transform";
+    case ComponentKind::kPredicate:
+      return "predicate";
     case ComponentKind::kPipeline:
       return "pipeline";
   }

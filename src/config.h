@@ -35,7 +35,7 @@ struct FieldSpec {
 };
 
 // kPipeline: a block of the pipeline file itself (errors:), not a plugin.
-enum class ComponentKind { kSource, kSink, kConverter, kTransform, kPipeline };
+enum class ComponentKind { kSource, kSink, kConverter, kTransform, kPredicate, kPipeline };
 const char* kind_name(ComponentKind kind);
 
 struct ConfigSpec {
@@ -50,6 +50,9 @@ struct ConfigSpec {
   // Rules across keys (mode timestamp needs timestamp.column.name, ...), run after parsing, so
   // `kpipe validate` reports them too.
   std::function<Status(const class Config&)> check;
+  // What the component is called in Kafka Connect, where it is one of Connect's own (a
+  // transform's class name); the pipeline file accepts it as well as `name`.
+  std::string connect_class;
 
   const FieldSpec* find(const std::string& key) const;
 };

@@ -68,6 +68,13 @@ ConfigSpec make_errors_spec() {
   return spec;
 }
 
+// Connect's name of a stage (ErrorHandlingMetrics' Stage enum), for __connect.errors.stage.
+std::string connect_stage(const std::string& stage, const std::string& message) {
+  if (stage == "transformation") return "TRANSFORMATION";
+  if (stage == "source") return "TASK_POLL";
+  return message.rfind("key", 0) == 0 ? "KEY_CONVERTER" : "VALUE_CONVERTER";
+}
+
 }  // namespace
 
 const ConfigSpec& errors_spec() {
@@ -127,7 +134,7 @@ ErrorHandler::~ErrorHandler() {
 }
 
 Status ErrorHandler::handle(const std::string& stage, const Record& record,
-                            const std::string& message) {
+                            const std::string& message, const std::string& class_name) {
   const std::string where = describe_position(record);
   if (!tolerate_all_)
     return Status::Runtime(stage + " failed on the record from " + where + ": " + message +
@@ -140,14 +147,15 @@ Status ErrorHandler::handle(const std::string& stage, const Record& record,
       spdlog::warn("skipping a record in stage {}: {}", stage, message);
     }
   }
-  if (file_) KPIPE_RETURN_IF_ERROR(write_file(stage, record, message));
-  if (topic_sink_) KPIPE_RETURN_IF_ERROR(write_topic(stage, record, message));
+  if (file_) KPIPE_RETURN_IF_ERROR(write_file(stage, record, message, class_name));
+  if (topic_sink_) KPIPE_RETURN_IF_ERROR(write_topic(stage, record, message, class_name));
   return Status::Ok();
 }
 
 Status ErrorHandler::write_file(const std::string& stage, const Record& r,
-                                const std::string& message) {
+                                const std::string& message, const std::string& class_name) {
   Json line{{"error", message}, {"stage", stage}, {"topic", r.topic}};
+  if (!class_name.empty()) line["class"] = class_name;
   if (r.partition) line["kafka_partition"] = *r.partition;
   if (r.source_partition) {
     line["source_partition"] = *r.source_partition;
@@ -164,7 +172,7 @@ Status ErrorHandler::write_file(const std::string& stage, const Record& r,
 }
 
 Status ErrorHandler::write_topic(const std::string& stage, const Record& r,
-                                 const std::string& message) {
+                                 const std::string& message, const std::string& class_name) {
   Batch batch(1);
   Record& d = batch[0];
   d.topic = topic_;
@@ -180,7 +188,8 @@ Status ErrorHandler::write_topic(const std::string& stage, const Record& r,
     if (r.source_offset.contains("kafka_offset"))
       add("offset", r.source_offset["kafka_offset"].dump());
     add("connector.name", pipeline_);
-    add("stage", stage);
+    add("stage", connect_stage(stage, message));
+    if (!class_name.empty()) add("class.name", class_name);
     add("exception.message", message);
   }
   return topic_sink_->write(batch).with_context("dead-letter topic " + topic_);

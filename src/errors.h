@@ -31,16 +31,20 @@ class ErrorHandler {
   ~ErrorHandler();
 
   // Ok: skip the record (it was logged and dead-lettered). Otherwise the run ends with the
-  // returned status, which names the stage and the record.
-  Status handle(const std::string& stage, const Record& record, const std::string& message);
+  // returned status, which names the stage and the record. `class_name`: the transform or
+  // converter class that failed, when known (__connect.errors.class.name).
+  Status handle(const std::string& stage, const Record& record, const std::string& message,
+                const std::string& class_name = "");
   // Makes every dead-lettered record durable (before offsets are committed).
   Status flush();
   uint64_t tolerated() const { return tolerated_; }
 
  private:
   ErrorHandler() = default;
-  Status write_file(const std::string& stage, const Record& record, const std::string& message);
-  Status write_topic(const std::string& stage, const Record& record, const std::string& message);
+  Status write_file(const std::string& stage, const Record& record, const std::string& message,
+                    const std::string& class_name);
+  Status write_topic(const std::string& stage, const Record& record, const std::string& message,
+                     const std::string& class_name);
 
   bool tolerate_all_ = false;
   bool log_ = false;

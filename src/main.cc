@@ -102,12 +102,14 @@ Json spec_json(const ConfigSpec& spec) {
            {"kind", kind_name(spec.kind)},
            {"summary", spec.summary},
            {"fields", fields}};
+  if (!spec.connect_class.empty()) out["connect_class"] = spec.connect_class;
   if (spec.passthrough) out["other_keys"] = spec.passthrough_description;
   return out;
 }
 
 void print_spec(const ConfigSpec& spec) {
   std::cout << spec.name << " (" << kind_name(spec.kind) << "): " << spec.summary << "\n";
+  if (!spec.connect_class.empty()) std::cout << "  class: " << spec.connect_class << "\n";
   for (const auto& f : spec.fields) {
     std::cout << "  " << f.name << "  " << field_type_name(f.type);
     if (f.required) std::cout << ", required";
@@ -161,12 +163,16 @@ int main_impl(int argc, char** argv) {
   validate->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
 
   auto* plugins =
-      app.add_subcommand("plugins", "List the connectors and converters")->fallthrough();
+      app.add_subcommand("plugins", "List the connectors, converters, transforms and predicates")
+          ->fallthrough();
   plugins->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
   auto* describe =
       app.add_subcommand("describe", "Show a component's configuration keys")->fallthrough();
-  describe->add_option("name", name, "Connector or converter name")->required();
+  describe
+      ->add_option("name", name,
+                   "Connector, converter, transform or predicate name (or Connect class)")
+      ->required();
   describe->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
   auto* offsets =
@@ -221,7 +227,7 @@ int main_impl(int argc, char** argv) {
       std::cout << out.dump(2) << "\n";
     } else {
       for (const ConfigSpec* s : registry.specs())
-        std::cout << fmt::format("{:<10} {:<12} {}\n", kind_name(s->kind), s->name, s->summary);
+        std::cout << fmt::format("{:<10} {:<24} {}\n", kind_name(s->kind), s->name, s->summary);
     }
     return 0;
   }
@@ -233,7 +239,8 @@ int main_impl(int argc, char** argv) {
     specs.push_back(&errors_spec());
     for (const ConfigSpec* s : specs) {
       all.push_back(s->name);
-      if (s->name == name) found.push_back(s);
+      if (s->name == name || (!s->connect_class.empty() && s->connect_class == name))
+        found.push_back(s);
     }
     if (found.empty()) {
       std::string near = closest(name, all);
@@ -264,6 +271,15 @@ int main_impl(int argc, char** argv) {
                     registry.converter(pipeline.key_converter.name)->spec);
     print_component("converter.value", pipeline.value_converter,
                     registry.converter(pipeline.value_converter.name)->spec);
+    for (const auto& p : pipeline.predicates)
+      print_component("predicates." + p.alias, ComponentConfig{p.type, p.config},
+                      registry.predicate(p.type)->spec);
+    for (const auto& t : pipeline.transforms) {
+      std::string scope = t.alias;
+      if (!t.predicate.empty())
+        scope += std::string(" (where ") + (t.negate ? "not " : "") + t.predicate + ")";
+      print_component(scope, ComponentConfig{t.type, t.config}, registry.transform(t.type)->spec);
+    }
     std::cout << "offsets: " << pipeline.offsets_file << "\n";
     return 0;
   }

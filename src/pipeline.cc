@@ -222,13 +222,15 @@ Status parse_pipeline_tree(const std::string& text, const std::string& path,
     return Status::Invalid(path + ": a pipeline file is a mapping with name, source and sink");
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
-    static const std::vector<std::string> top = {"name",      "source",  "sink",
-                                                 "converter", "offsets", "errors"};
+    static const std::vector<std::string> top = {"name", "source",    "transforms", "predicates",
+                                                 "sink", "converter", "offsets",    "errors"};
     if (std::find(top.begin(), top.end(), key) == top.end()) {
       std::string near = closest(key, top);
-      return Status::Invalid(mark(path, kv.first.Mark()) + ": unknown top-level key '" + key + "'" +
-                             (near.empty() ? "" : "; did you mean '" + near + "'?") +
-                             " (expected name, source, converter, sink, offsets, errors)");
+      return Status::Invalid(
+          mark(path, kv.first.Mark()) + ": unknown top-level key '" + key + "'" +
+          (near.empty() ? "" : "; did you mean '" + near + "'?") +
+          " (expected name, source, transforms, predicates, converter, sink, offsets, "
+          "errors)");
     }
   }
   KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
@@ -254,6 +256,7 @@ Status parse_pipeline_tree(const std::string& text, const std::string& path,
         return e ? &e->spec : nullptr;
       },
       &out->sink));
+  KPIPE_RETURN_IF_ERROR(parse_transforms(root, path, registry, &out->transforms, &out->predicates));
   KPIPE_RETURN_IF_ERROR(converters(root, path, registry, out));
 
   if (YAML::Node block = root["errors"]) {

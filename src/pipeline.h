@@ -8,6 +8,7 @@
 #include "config.h"
 #include "registry.h"
 #include "status.h"
+#include "transforms/chain.h"
 
 namespace kpipe {
 
@@ -24,9 +25,11 @@ struct Pipeline {
   ComponentConfig sink;
   ComponentConfig key_converter;
   ComponentConfig value_converter;
-  std::string offsets_file;               // resolved: YAML offsets.file, else <name>.offsets.json
-  int64_t offsets_flush_interval_ms = 0;  // 0 = commit after every batch
-  Config errors;                          // the errors: block (errors.h)
+  std::string offsets_file;                 // resolved: YAML offsets.file, else <name>.offsets.json
+  int64_t offsets_flush_interval_ms = 0;    // 0 = commit after every batch
+  Config errors;                            // the errors: block (errors.h)
+  std::vector<TransformConfig> transforms;  // in the order they apply
+  std::vector<PredicateConfig> predicates;
 };
 
 // Reads and validates `path`. Every error names file:line:column and the key.

@@ -15,11 +15,21 @@ void Registry::add_converter(ConfigSpec spec, std::function<std::unique_ptr<Conv
   converters_.push_back({std::move(spec), std::move(make)});
 }
 
+void Registry::add_transform(ConfigSpec spec, std::function<std::unique_ptr<Transform>()> make) {
+  spec.kind = ComponentKind::kTransform;
+  transforms_.push_back({std::move(spec), std::move(make)});
+}
+void Registry::add_predicate(ConfigSpec spec, std::function<std::unique_ptr<Predicate>()> make) {
+  spec.kind = ComponentKind::kPredicate;
+  predicates_.push_back({std::move(spec), std::move(make)});
+}
+
 namespace {
 template <typename Entry>
 const Entry* find(const std::vector<Entry>& entries, const std::string& name) {
   for (const auto& e : entries)
-    if (e.spec.name == name) return &e;
+    if (e.spec.name == name || (!e.spec.connect_class.empty() && e.spec.connect_class == name))
+      return &e;
   return nullptr;
 }
 }  // namespace
@@ -34,11 +44,20 @@ const Registry::ConverterEntry* Registry::converter(const std::string& name) con
   return find(converters_, name);
 }
 
+const Registry::TransformEntry* Registry::transform(const std::string& name) const {
+  return find(transforms_, name);
+}
+const Registry::PredicateEntry* Registry::predicate(const std::string& name) const {
+  return find(predicates_, name);
+}
+
 std::vector<const ConfigSpec*> Registry::specs() const {
   std::vector<const ConfigSpec*> out;
   for (const auto& e : sources_) out.push_back(&e.spec);
   for (const auto& e : sinks_) out.push_back(&e.spec);
   for (const auto& e : converters_) out.push_back(&e.spec);
+  for (const auto& e : transforms_) out.push_back(&e.spec);
+  for (const auto& e : predicates_) out.push_back(&e.spec);
   return out;
 }
 

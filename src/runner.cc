@@ -334,7 +334,9 @@ class Run {
     key_converter_ = registry_.converter(pipeline_.key_converter.name)->make();
     value_converter_ = registry_.converter(pipeline_.value_converter.name)->make();
     KPIPE_RETURN_IF_ERROR(key_converter_->configure(pipeline_.key_converter.config, true));
-    return value_converter_->configure(pipeline_.value_converter.config, false);
+    KPIPE_RETURN_IF_ERROR(value_converter_->configure(pipeline_.value_converter.config, false));
+    return TransformChain::create(pipeline_.transforms, pipeline_.predicates, registry_,
+                                  &transforms_);
   }
 
   Status loop() {
@@ -380,9 +382,10 @@ class Run {
     return commit();
   }
 
-  // Runs the converters over the batch; records that fail (or that the source could not parse)
-  // go to the errors policy and, when tolerated, leave the batch. Adds the offsets of the records
-  // dealt with (written or skipped) to `offsets`.
+  // Runs the converters and the transforms over the batch; records that fail (or that the source
+  // could not parse) go to the errors policy and, when tolerated, leave the batch, as do records a
+  // Filter dropped. Adds the offsets of the records dealt with (written, skipped or dropped) to
+  // `offsets`.
   Status prepare(Batch& batch, bool produces_bytes, bool needs_bytes, PendingOffsets* offsets) {
     size_t end = batch.size();
     size_t dropped = 0;
@@ -390,7 +393,8 @@ class Run {
     drop_.assign(batch.size(), 0);
     for (size_t i = 0; i < batch.size(); ++i) {
       Record& r = batch[i];
-      std::string stage, error;
+      std::string stage, error, class_name;
+      bool keep = true;
       if (r.error) {
         stage = "source";
         error = *r.error;
@@ -398,17 +402,29 @@ class Run {
         Status st = deserialize(r);
         if (!st.ok()) stage = "converter (from bytes)", error = st.message();
       }
-      if (stage.empty() && needs_bytes) {
+      if (stage.empty() && !transforms_->empty()) {
+        Status st = transforms_->apply(r, &keep, &class_name);
+        if (!st.ok()) {
+          stage = "transformation", error = st.message();
+          // The dead-letter queue gets the record as the failing transform received it.
+          if (!produces_bytes) (void)serialize(r);
+        }
+      }
+      if (stage.empty() && keep && needs_bytes) {
         Status st = serialize(r);
         if (!st.ok()) stage = "converter (to bytes)", error = st.message();
       }
-      if (stage.empty()) continue;
-      failure = errors_->handle(stage, r, error);
-      if (!failure.ok()) {
-        end = i;  // this record and the ones after it are neither written nor committed
-        break;
+      if (stage.empty() && keep) continue;
+      if (stage.empty()) {
+        ++filtered_;
+      } else {
+        failure = errors_->handle(stage, r, error, class_name);
+        if (!failure.ok()) {
+          end = i;  // this record and the ones after it are neither written nor committed
+          break;
+        }
+        ++skipped_;
       }
-      ++skipped_;
       ++dropped;
       drop_[i] = 1;
     }
@@ -528,9 +544,10 @@ class Run {
     double s = seconds_since(start_);
     double rate = s > 0 ? static_cast<double>(written_) / s : 0;
     std::string line = fmt::format(
-        "pipeline '{}' {}: read {} records, wrote {}, skipped {} in {:.2f} s ({:.0f} records/s); "
-        "offsets committed {} time(s) for {} partition(s) to {}",
-        pipeline_.name, st.ok() ? "done" : "failed", read_, written_, skipped_, s, rate, commits_,
+        "pipeline '{}' {}: read {} records, wrote {}, skipped {}{} in {:.2f} s ({:.0f} "
+        "records/s); offsets committed {} time(s) for {} partition(s) to {}",
+        pipeline_.name, st.ok() ? "done" : "failed", read_, written_, skipped_,
+        filtered_ > 0 ? fmt::format(", filtered {}", filtered_) : "", s, rate, commits_,
         committed_partitions_.size(), offsets_->path());
     if (retries_ > 0)
       line += fmt::format("; retried {} time(s) after transient failures", retries_);
@@ -550,6 +567,7 @@ class Run {
   std::unique_ptr<Source> source_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<Converter> key_converter_, value_converter_;
+  std::unique_ptr<TransformChain> transforms_;
   PendingOffsets pending_;
   // With an acknowledging sink: offsets waiting for the sink to acknowledge the first N records.
   bool acknowledges_ = false;
@@ -558,7 +576,7 @@ class Run {
   std::unique_ptr<ErrorHandler> errors_;
   std::unique_ptr<Committer> committer_;  // during loop(); writes into offsets_
   Clock::time_point start_, last_commit_;
-  uint64_t read_ = 0, written_ = 0, skipped_ = 0, commits_ = 0, retries_ = 0;
+  uint64_t read_ = 0, written_ = 0, skipped_ = 0, filtered_ = 0, commits_ = 0, retries_ = 0;
   uint64_t sink_written_ = 0;                     // records written to the current attempt's sink
   bool ran_ = false;                              // the loop ran at least once
   bool source_open_ = false, sink_open_ = false;  // of the current attempt

@@ -123,6 +123,21 @@ def postgres_to_kafka(pg, kafka):
         ("kpipe", fresh(off("false")), [KPIPE, "run", os.path.join(WORK, "pg2k-false.yaml")], False),
         ("psql COPY → kcat", None, peer, True),
     ])
+    # 9. The same pipeline with the transforms a JDBC source usually carries: key by id, a
+    # timestamp as text. Ratio: what the chain costs (the issue allows 1.15).
+    chain = ("transforms:\n  - {type: ValueToKey, fields: id}\n  - {type: ExtractField$Key, field: id}\n"
+             "  - type: TimestampConverter$Value\n    field: login_time\n    target.type: string\n"
+             "    format: \"yyyy-MM-dd'T'HH:mm:ss.SSSX\"\n")
+    with open(os.path.join(WORK, "pg2k-false.yaml")) as f:
+        plain = f.read()
+    write(os.path.join(WORK, "pg2k-chain.yaml"),
+          plain.replace("name: pg2kfalse", "name: pg2kchain").replace("converter:", chain + "converter:"))
+    if not ONLY or 9 in ONLY:
+        alternate("9. PostgreSQL → Kafka, JSON, + 3 transforms (ratio: their cost)", ROWS, [
+            ("kpipe", fresh(off("false")), [KPIPE, "run", os.path.join(WORK, "pg2k-false.yaml")], False),
+            ("kpipe + ValueToKey, ExtractField$Key, TimestampConverter", fresh(off("chain")),
+             [KPIPE, "run", os.path.join(WORK, "pg2k-chain.yaml")], False),
+        ])
     alternate("3. PostgreSQL → Kafka, JSON with schemas", ROWS, [
         ("kpipe", fresh(off("true")), [KPIPE, "run", os.path.join(WORK, "pg2k-true.yaml")], False),
     ])
@@ -374,7 +389,7 @@ def main():
     try:
         if on(1):
             file_to_kafka(kafka)
-        if on(2, 3, 7, 8):  # 7 reads the table 2 makes
+        if on(2, 3, 7, 8, 9):  # 7 reads the table 2 makes
             postgres_to_kafka(pg, kafka)
         if on(7):
             memory(pg)
