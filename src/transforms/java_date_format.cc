@@ -33,7 +33,8 @@ const char* const kShortWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", 
 const char* const kEraNames[] = {"BC", "AD", "Before Christ", "Anno Domini"};  // era: index % 2
 const char* const kAmPmNames[] = {"AM", "PM"};
 // Zone names that parse: UTC's (also what 'zzzz' and 'z' format) and GMT's, both offset 0.
-const char* const kZoneNames[] = {"Coordinated Universal Time", "UTC", "Greenwich Mean Time", "GMT"};
+const char* const kZoneNames[] = {"Coordinated Universal Time", "UTC", "Greenwich Mean Time",
+                                  "GMT"};
 
 int64_t floor_div(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -41,6 +42,10 @@ int64_t floor_div(int64_t a, int64_t b) {
 int64_t floor_mod(int64_t a, int64_t b) {
   const int64_t r = a % b;
   return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+}
+// What a Java int expression yields: GregorianCalendar computes some of its terms in 32 bits.
+int64_t wrap32(int64_t v) {
+  return static_cast<int32_t>(static_cast<uint32_t>(v));
 }
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -111,7 +116,8 @@ struct Instant {
   int64_t hour, minute, second, millis;
 };
 
-Instant break_down(int64_t epoch_ms) {
+// `weeks`: also the week fields (w, W, Y), which cost several calendar computations.
+Instant break_down(int64_t epoch_ms, bool weeks = true) {
   const int64_t day = floor_div(epoch_ms, kMsPerDay);
   const int64_t ms = floor_mod(epoch_ms, kMsPerDay);
   Instant t;
@@ -120,19 +126,24 @@ Instant break_down(int64_t epoch_ms) {
   const int64_t jan1 = days_from_civil(year, 1, 1);
   t.day_of_year = day - jan1 + 1;
   t.day_of_week = day_of_week(day);
-  t.week_of_month = week_number(day - t.date.day + 1, day);
-  t.week_of_year = week_number(jan1, day);
-  if (t.week_of_year == 0) {
-    t.week_of_year = week_number(days_from_civil(year - 1, 1, 1), jan1 - 1);
-  } else if (t.week_of_year >= 52) {
-    const int64_t next_jan1 = days_from_civil(year + 1, 1, 1);
-    const int64_t next_first = on_or_before(next_jan1 + 6, kFirstDayOfWeek);
-    if (next_first - next_jan1 >= kMinimalDaysInFirstWeek && day >= next_first - 7) {
-      t.week_of_year = 1;
+  if (!weeks) {
+    t.week_of_month = t.week_of_year = 0;
+    t.week_year = year;
+  } else {
+    t.week_of_month = week_number(day - t.date.day + 1, day);
+    t.week_of_year = week_number(jan1, day);
+    if (t.week_of_year == 0) {
+      t.week_of_year = week_number(days_from_civil(year - 1, 1, 1), jan1 - 1);
+    } else if (t.week_of_year >= 52) {
+      const int64_t next_jan1 = days_from_civil(year + 1, 1, 1);
+      const int64_t next_first = on_or_before(next_jan1 + 6, kFirstDayOfWeek);
+      if (next_first - next_jan1 >= kMinimalDaysInFirstWeek && day >= next_first - 7) {
+        t.week_of_year = 1;
+      }
     }
+    // GregorianCalendar.getWeekYear.
+    t.week_year = year + (t.date.month == 1 ? -(t.week_of_year >= 52) : t.week_of_year == 1);
   }
-  // GregorianCalendar.getWeekYear.
-  t.week_year = year + (t.date.month == 1 ? -(t.week_of_year >= 52) : t.week_of_year == 1);
   t.hour = ms / 3600000;
   t.minute = ms / 60000 % 60;
   t.second = ms / 1000 % 60;
@@ -140,19 +151,37 @@ Instant break_down(int64_t epoch_ms) {
   return t;
 }
 
-// SimpleDateFormat.zeroPaddingNumber; `two_digits` keeps only the last two, as "yy" does.
-void append_number(int64_t value, int count, bool two_digits, std::string* out) {
+// SimpleDateFormat.zeroPaddingNumber into `out` (room for max(count, 20) + 1 characters);
+// `two_digits` keeps only the last two, as "yy" does. Returns the end.
+char* put_number(int64_t value, int count, bool two_digits, char* out) {
   if (two_digits) value %= 100;
-  const uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : value;
-  const std::string digits = std::to_string(magnitude);
-  if (value < 0) out->push_back('-');
-  const size_t width = static_cast<size_t>(std::min(count, kMaxPadding));
-  if (digits.size() < width) out->append(width - digits.size(), '0');
-  out->append(digits);
+  uint64_t magnitude = value < 0 ? 0 - static_cast<uint64_t>(value) : value;
+  char digits[24];
+  char* first = digits + sizeof digits;
+  do {
+    *--first = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  const size_t length = static_cast<size_t>(digits + sizeof digits - first);
+  if (value < 0) *out++ = '-';
+  for (size_t width = static_cast<size_t>(std::min(count, kMaxPadding)); width > length; --width)
+    *out++ = '0';
+  while (first != digits + sizeof digits) *out++ = *first++;
+  return out;
 }
 
-int64_t numeric_field(const Instant& t, char letter) {
+// The letters that format and parse as numbers (M and L only up to two letters).
+constexpr char kNumberLetters[] = "yYMLdDFwWuHkKhmsS";
+
+int64_t number_of(const Instant& t, char letter) {
   switch (letter) {
+    case 'y':
+      return t.date.year > 0 ? t.date.year : 1 - t.date.year;  // year of era
+    case 'Y':
+      return t.week_year;
+    case 'M':
+    case 'L':
+      return t.date.month;
     case 'd':
       return t.date.day;
     case 'D':
@@ -177,68 +206,35 @@ int64_t numeric_field(const Instant& t, char letter) {
       return t.minute;
     case 's':
       return t.second;
-    default:
-      return t.millis;  // 'S'
+    default:  // 'S'
+      return t.millis;
   }
 }
 
-void format_field(const Instant& t, char letter, int count, std::string* out) {
-  const int64_t year_of_era = t.date.year > 0 ? t.date.year : 1 - t.date.year;
-  switch (letter) {
-    case 'G':
-      *out += kEraNames[t.date.year > 0];
-      return;
-    case 'y':
-      return append_number(year_of_era, count, count == 2, out);
-    case 'Y':
-      return append_number(t.week_year, count, count == 2, out);
-    case 'M':
-    case 'L':
-      if (count < 3) return append_number(t.date.month, count, false, out);
-      *out += (count >= 4 ? kMonths : kShortMonths)[t.date.month - 1];
-      return;
-    case 'E':
-      *out += (count >= 4 ? kWeekdays : kShortWeekdays)[t.day_of_week - 1];
-      return;
-    case 'a':
-      *out += kAmPmNames[t.hour >= 12];
-      return;
-    case 'z':
-      *out += kZoneNames[count < 4];
-      return;
-    case 'Z':
-      *out += "+0000";
-      return;
-    case 'X':
-      *out += 'Z';
-      return;
-    default:
-      append_number(numeric_field(t, letter), count, false, out);
+// The text a letter formats as, or nullptr when it formats as a number.
+const char* text_of(const Instant& t, char letter, int count) {
+  if (letter == 'G') return kEraNames[t.date.year > 0];
+  if (letter == 'E') return (count >= 4 ? kWeekdays : kShortWeekdays)[t.day_of_week - 1];
+  if ((letter == 'M' || letter == 'L') && count >= 3) {
+    return (count >= 4 ? kMonths : kShortMonths)[t.date.month - 1];
   }
+  if (letter == 'a') return kAmPmNames[t.hour >= 12];
+  if (letter == 'z') return kZoneNames[count < 4];
+  if (letter == 'Z') return "+0000";
+  if (letter == 'X') return "Z";
+  return nullptr;
 }
 
 // java.util.Calendar's field numbers; kWeekYear is CalendarBuilder's.
-enum Field {
-  kEra,
-  kYear,
-  kMonth,
-  kWeekOfYear,
-  kWeekOfMonth,
-  kDayOfMonth,
-  kDayOfYear,
-  kDayOfWeek,
-  kDayOfWeekInMonth,
-  kAmPm,
-  kHour,
-  kHourOfDay,
-  kMinute,
-  kSecond,
-  kMillisecond,
-  kZoneOffset,
-  kDstOffset,
-  kWeekYear,
-  kFieldCount
-};
+constexpr int kEra = 0, kYear = 1, kMonth = 2, kWeekOfYear = 3, kWeekOfMonth = 4, kDayOfMonth = 5,
+              kDayOfYear = 6, kDayOfWeek = 7, kDayOfWeekInMonth = 8, kAmPm = 9, kHour = 10,
+              kHourOfDay = 11, kMinute = 12, kSecond = 13, kMillisecond = 14, kZoneOffset = 15,
+              kDstOffset = 16, kWeekYear = 17, kFieldCount = 18;
+// The field each of kNumberLetters sets.
+constexpr int kNumberFields[] = {
+    kYear,       kWeekYear,    kMonth,      kMonth,     kDayOfMonth, kDayOfYear, kDayOfWeekInMonth,
+    kWeekOfYear, kWeekOfMonth, kDayOfWeek,  kHourOfDay, kHourOfDay,  kHour,      kHour,
+    kMinute,     kSecond,      kMillisecond};
 
 // Parsed calendar fields, each with the order it was set in (0: never): where fields disagree,
 // Calendar resolves the date from the group set most recently.
@@ -311,12 +307,12 @@ int64_t day_in_month(const CalendarFields& c, unsigned mask, int64_t year, int m
   if (in(mask, kWeekOfMonth)) {
     int64_t first = first_week_start(day1);
     if (in(mask, kDayOfWeek)) first = on_or_before(first + 6, v[kDayOfWeek]);
-    return first + 7 * (int64_t{v[kWeekOfMonth]} - 1);
+    return first + wrap32(7 * (int64_t{v[kWeekOfMonth]} - 1));
   }
   const int64_t dow = in(mask, kDayOfWeek) ? v[kDayOfWeek] : kFirstDayOfWeek;
   const int64_t dowim = in(mask, kDayOfWeekInMonth) ? v[kDayOfWeekInMonth] : 1;
-  if (dowim >= 0) return on_or_before(day1 + 7 * dowim - 1, dow);
-  return on_or_before(day1 + month_length(year, month) + 7 * (dowim + 1) - 1, dow);
+  if (dowim >= 0) return on_or_before(day1 + wrap32(7 * dowim) - 1, dow);
+  return on_or_before(day1 + wrap32(month_length(year, month) + 7 * (dowim + 1)) - 1, dow);
 }
 
 // GregorianCalendar.getFixedDate, in days since the epoch.
@@ -324,7 +320,7 @@ int64_t day_of(const CalendarFields& c, unsigned mask, int64_t year) {
   const int32_t* v = c.value;
   int64_t month = 0;
   if (in(mask, kMonth)) {
-    year += floor_div(v[kMonth], 12);
+    year = wrap32(year + floor_div(v[kMonth], 12));
     month = floor_mod(v[kMonth], 12);
   }
   const int64_t day1 = days_from_civil(year, month + 1, 1);
@@ -337,37 +333,40 @@ int64_t day_of(const CalendarFields& c, unsigned mask, int64_t year) {
   return first + 7 * (int64_t{v[kWeekOfYear]} - 1);
 }
 
-// The local day and the millisecond within it that the fields name (computeTime, before the
-// zone offset).
-void local_time(const CalendarFields& c, int64_t* day, int64_t* ms_of_day) {
+// The wall-clock milliseconds the fields name: computeTime before the zone offset. Java's long
+// arithmetic wraps on absurd years; unsigned arithmetic wraps the same way.
+int64_t local_ms(const CalendarFields& c) {
   const unsigned mask = select_fields(c);
   const int32_t* v = c.value;
   int64_t year = c.is_set(kYear) ? v[kYear] : 1970;
-  if (c.is_set(kEra) && v[kEra] == 0) year = 1 - year;
+  if (c.is_set(kEra) && v[kEra] == 0) year = wrap32(1 - year);
   int64_t ms = in(mask, kHourOfDay) ? v[kHourOfDay]
                                     : v[kHour] + (in(mask, kAmPm) ? 12 * int64_t{v[kAmPm]} : 0);
   ms = ((ms * 60 + v[kMinute]) * 60 + v[kSecond]) * 1000 + v[kMillisecond];
-  *day = day_of(c, mask, year) + floor_div(ms, kMsPerDay);
-  *ms_of_day = floor_mod(ms, kMsPerDay);
+  const int64_t day = day_of(c, mask, year) + floor_div(ms, kMsPerDay);
+  return static_cast<int64_t>(static_cast<uint64_t>(day) * kMsPerDay + floor_mod(ms, kMsPerDay));
+}
+
+int64_t zone_offset(const CalendarFields& c) {
+  return wrap32(int64_t{c.value[kZoneOffset]} + c.value[kDstOffset]);
 }
 
 int64_t compute_time(const CalendarFields& c) {
-  int64_t day, ms;
-  local_time(c, &day, &ms);
-  // Java's long arithmetic wraps on absurd years; unsigned arithmetic wraps the same way.
-  const uint64_t wall = static_cast<uint64_t>(day) * kMsPerDay + static_cast<uint64_t>(ms);
-  const int64_t offset = int64_t{c.value[kZoneOffset]} + c.value[kDstOffset];
-  return static_cast<int64_t>(wall - static_cast<uint64_t>(offset));
+  return static_cast<int64_t>(static_cast<uint64_t>(local_ms(c)) - zone_offset(c));
 }
 
 // GregorianCalendar.setWeekDate: turns a week year, week and day of week into year/month/day.
 void set_week_date(CalendarFields* c, int64_t week_year, int64_t week, int64_t dow) {
-  int64_t day, ms;
-  local_time(*c, &day, &ms);
-  const bool bc = civil_from_days(day).year <= 0;  // the era the other fields name
-  const int64_t jan1 = days_from_civil(bc ? 1 - week_year : week_year, 1, 1);
-  const int64_t days = floor_mod(dow - kFirstDayOfWeek, 7) + 7 * (week - 1);
-  const Civil date = civil_from_days(first_week_start(jan1) + days);
+  // The era is that of the date the other fields name, in local time.
+  const int64_t utc = compute_time(*c);
+  const int64_t local_day =
+      floor_div(utc, kMsPerDay) + floor_div(floor_mod(utc, kMsPerDay) + zone_offset(*c), kMsPerDay);
+  const bool bc = civil_from_days(local_day).year <= 0;
+  const int64_t jan1 = days_from_civil(bc ? wrap32(1 - week_year) : week_year, 1, 1);
+  const int64_t days = wrap32(floor_mod(dow - kFirstDayOfWeek, 7) + 7 * (week - 1));
+  // Java finds the date from the day's milliseconds, which wrap past ±292 million years.
+  const uint64_t ms = static_cast<uint64_t>(first_week_start(jan1) + days) * kMsPerDay;
+  const Civil date = civil_from_days(floor_div(static_cast<int64_t>(ms), kMsPerDay));
   c->set(kEra, date.year > 0);
   c->set(kYear, date.year > 0 ? date.year : 1 - date.year);
   c->set(kMonth, date.month - 1);
@@ -380,22 +379,34 @@ int64_t establish(CalendarFields c) {
   int64_t week = c.is_set(kWeekOfYear) ? c.value[kWeekOfYear] : 1;
   int64_t dow = c.is_set(kDayOfWeek) ? c.value[kDayOfWeek] : kFirstDayOfWeek;
   if (dow < 1 || dow > 7) {  // an ISO day of week ('u') out of range rolls into other weeks
-    if (dow >= 8) {
-      week += (dow - 1) / 7;
-      dow = (dow - 1) % 7 + 1;
-    } else {
-      const int64_t weeks = -dow / 7 + 1;
-      dow += 7 * weeks;
-      week -= weeks;
-    }
+    const int64_t weeks = dow >= 8 ? (dow - 1) / 7 : -(-dow / 7 + 1);
+    week = wrap32(week + weeks);
+    dow = dow >= 8 ? (dow - 1) % 7 + 1 : dow - 7 * weeks;
     dow = dow == 7 ? 1 : dow + 1;
   }
   set_week_date(&c, c.value[kWeekYear], week, dow);
   return compute_time(c);
 }
 
-// DecimalFormat.parse as SimpleDateFormat's integer NumberFormat does it: optional '-', digits,
-// an optional exponent ("1E2" is 100), "NaN" and "∞"; then Number.intValue().
+// Number.intValue of the number DecimalFormat parsed: ±0.digits × 10^point. A Long (an integer
+// that fits in 64 bits) keeps its low 32 bits; a Double truncates and saturates.
+int32_t int_value(bool negative, const std::string& digits, int64_t point) {
+  if (digits.empty()) return 0;
+  if (point >= static_cast<int64_t>(digits.size()) && point <= 19) {  // DigitList.fitsIntoLong
+    uint64_t magnitude = std::strtoull(digits.c_str(), nullptr, 10);
+    for (int64_t k = digits.size(); k < point; ++k) magnitude *= 10;
+    const uint64_t min_long = uint64_t{1} << 63;
+    if (magnitude < min_long || (negative && magnitude == min_long)) {
+      return static_cast<int32_t>(static_cast<uint32_t>(negative ? 0 - magnitude : magnitude));
+    }
+  }
+  const std::string real = "0." + digits + "e" + std::to_string(point);
+  const double d = (negative ? -1 : 1) * std::strtod(real.c_str(), nullptr);
+  return d >= INT32_MAX ? INT32_MAX : d <= INT32_MIN ? INT32_MIN : static_cast<int32_t>(d);
+}
+
+// DecimalFormat.parse as SimpleDateFormat's integer NumberFormat does it: "NaN", "∞", or an
+// optional '-', digits and an optional exponent; then Number.intValue().
 bool parse_number(const std::string& text, size_t p, size_t limit, int32_t* value, size_t* end) {
   const std::string s = text.substr(p, limit - p);
   const bool negative = s[0] == '-';
@@ -405,8 +416,8 @@ bool parse_number(const std::string& text, size_t p, size_t limit, int32_t* valu
     *end = p + (s[0] == 'N' ? 3 : i + 3);
     return true;
   }
-  std::string digits;  // significant digits
-  int64_t point = 0;   // how many of them are before the decimal point
+  std::string digits;  // significant digits, without leading zeros
+  int64_t point = 0;   // where the decimal point is, counted in digits
   const size_t first = i;
   for (; i < s.size() && is_digit(s[i]); ++i) {
     if (digits.empty() && s[i] == '0') continue;
@@ -414,32 +425,19 @@ bool parse_number(const std::string& text, size_t p, size_t limit, int32_t* valu
     ++point;
   }
   if (i == first) return false;
-  size_t e = i + 1 + (i + 1 < s.size() && s[i + 1] == '-');
-  if (i < s.size() && s[i] == 'E' && e < s.size() && is_digit(s[e])) {
-    const size_t exp_start = e;
+  const bool negative_exponent = i + 1 < s.size() && s[i + 1] == '-';
+  size_t e = i + 1 + negative_exponent;
+  if (i < s.size() && s[i] == 'E' && e < s.size() && is_digit(s[e])) {  // "1E2" is 100
     int64_t exponent = 0;
-    for (; e < s.size() && is_digit(s[e]); ++e)
+    for (; e < s.size() && is_digit(s[e]); ++e) {
       exponent = std::min<int64_t>(exponent * 10 + s[e] - '0', 1000000000);
-    point += s[exp_start - 1] == '-' ? -exponent : exponent;
+    }
+    point += negative_exponent ? -exponent : exponent;
     i = e;
   }
   *end = p + i;
   while (!digits.empty() && digits.back() == '0') digits.pop_back();
-  *value = 0;
-  if (digits.empty()) return true;
-  if (point >= static_cast<int64_t>(digits.size()) && point <= 19) {  // DigitList.fitsIntoLong
-    uint64_t magnitude = std::strtoull(digits.c_str(), nullptr, 10);
-    for (int64_t k = digits.size(); k < point; ++k) magnitude *= 10;
-    const uint64_t limit_magnitude = uint64_t{1} << 63;
-    if (magnitude < limit_magnitude || (negative && magnitude == limit_magnitude)) {
-      *value = static_cast<int32_t>(static_cast<uint32_t>(negative ? 0 - magnitude : magnitude));
-      return true;
-    }
-  }
-  const std::string real = "0." + digits + "e" + std::to_string(point);
-  const double d = (negative ? -1 : 1) * std::strtod(real.c_str(), nullptr);
-  // Double.intValue: truncates, and saturates.
-  *value = d >= INT32_MAX ? INT32_MAX : d <= INT32_MIN ? INT32_MIN : static_cast<int32_t>(d);
+  *value = int_value(negative, digits, point);
   return true;
 }
 
@@ -544,31 +542,6 @@ size_t parse_iso_zone(const std::string& text, size_t p, int count, CalendarFiel
   return sign == 0 ? kFail : parse_offset(text, p + 1, sign, count, count == 3, c);
 }
 
-Field numeric_field_of(char letter) {
-  switch (letter) {
-    case 'd':
-      return kDayOfMonth;
-    case 'H':
-      return kHourOfDay;
-    case 'm':
-      return kMinute;
-    case 's':
-      return kSecond;
-    case 'S':
-      return kMillisecond;
-    case 'D':
-      return kDayOfYear;
-    case 'F':
-      return kDayOfWeekInMonth;
-    case 'w':
-      return kWeekOfYear;
-    case 'W':
-      return kWeekOfMonth;
-    default:
-      return kHour;  // 'K'
-  }
-}
-
 struct ParseState {
   const std::string& text;
   int64_t century_start_year;
@@ -579,27 +552,17 @@ struct ParseState {
 // A number parsed for `letter` from text[p, end), stored as subParse stores it.
 void set_number(ParseState* s, char letter, int count, int32_t value, size_t p, size_t end) {
   int64_t v = value;
-  switch (letter) {
-    case 'y':
-    case 'Y':
-      if (count <= 2 && end - p == 2 && is_digit(s->text[p]) && is_digit(s->text[p + 1])) {
-        const int64_t ambiguous = s->century_start_year % 100;
-        s->ambiguous_year = v == ambiguous;
-        v += s->century_start_year / 100 * 100 + (v < ambiguous ? 100 : 0);
-      }
-      return s->fields.set(letter == 'y' ? kYear : kWeekYear, v);
-    case 'M':
-    case 'L':
-      return s->fields.set(kMonth, v - 1);
-    case 'k':
-      return s->fields.set(kHourOfDay, v == 24 ? 0 : v);
-    case 'h':
-      return s->fields.set(kHour, v == 12 ? 0 : v);
-    case 'u':
-      return s->fields.set(kDayOfWeek, v >= 1 && v <= 7 ? v % 7 + 1 : v);
-    default:
-      return s->fields.set(numeric_field_of(letter), v);
+  const std::string& text = s->text;
+  if ((letter == 'y' || letter == 'Y') && count <= 2 && end - p == 2 && is_digit(text[p]) &&
+      is_digit(text[p + 1])) {  // two digits: a year within 80 years before, 20 after compile()
+    const int64_t ambiguous = s->century_start_year % 100;
+    s->ambiguous_year = v == ambiguous;
+    v += s->century_start_year / 100 * 100 + (v < ambiguous ? 100 : 0);
   }
+  if (letter == 'M' || letter == 'L') v -= 1;
+  if ((letter == 'k' && v == 24) || (letter == 'h' && v == 12)) v = 0;
+  if (letter == 'u' && v >= 1 && v <= 7) v = v % 7 + 1;  // ISO day of week to Calendar's
+  s->fields.set(kNumberFields[std::strchr(kNumberLetters, letter) - kNumberLetters], v);
 }
 
 // SimpleDateFormat.subParse: one field at `start`; the index after it, or kFail.
@@ -670,6 +633,15 @@ Status JavaDateFormat::compile(const std::string& pattern, JavaDateFormat* out) 
   KPIPE_RETURN_IF_ERROR(check_run(tokens));
   out->pattern_ = pattern;
   out->tokens_ = std::move(tokens);
+  out->needs_weeks_ = false;
+  out->max_output_ = 0;
+  for (const Token& t : out->tokens_) {
+    out->needs_weeks_ |= t.letter == 'w' || t.letter == 'W' || t.letter == 'Y';
+    // The longest text is "Coordinated Universal Time"; a number is its padding or 20 digits.
+    out->max_output_ +=
+        t.literal.size() +
+        (t.letter == 0 ? 0 : std::max<size_t>(32, std::min(t.count, kMaxPadding) + 1));
+  }
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -682,13 +654,32 @@ Status JavaDateFormat::compile(const std::string& pattern, JavaDateFormat* out) 
   return Status::Ok();
 }
 
-std::string JavaDateFormat::format(int64_t epoch_ms) const {
-  const Instant t = break_down(epoch_ms);
-  std::string out;
+// Writes the formatted instant at `out`, which has room for max_output_ characters.
+char* JavaDateFormat::write(const void* instant, char* out) const {
+  const Instant& t = *static_cast<const Instant*>(instant);
   for (const Token& token : tokens_) {
-    if (token.letter == 0) out += token.literal;
-    if (token.letter != 0) format_field(t, token.letter, token.count, &out);
+    if (token.letter == 0) {  // literals are short: a loop beats a call to memcpy
+      for (const char c : token.literal) *out++ = c;
+      continue;
+    }
+    if (const char* text = text_of(t, token.letter, token.count)) {
+      while (*text) *out++ = *text++;
+    } else {  // "yy" and "YY" keep only the last two digits
+      const bool two_digits = (token.letter == 'y' || token.letter == 'Y') && token.count == 2;
+      out = put_number(number_of(t, token.letter), token.count, two_digits, out);
+    }
   }
+  return out;
+}
+
+std::string JavaDateFormat::format(int64_t epoch_ms) const {
+  const Instant t = break_down(epoch_ms, needs_weeks_);
+  if (max_output_ <= kStackOutput) {  // one allocation at most: the result's
+    char buffer[kStackOutput];
+    return std::string(buffer, write(&t, buffer));
+  }
+  std::string out(max_output_, '\0');
+  out.resize(static_cast<size_t>(write(&t, out.data()) - out.data()));
   return out;
 }
 

@@ -1,12 +1,14 @@
-// java.text.SimpleDateFormat with the UTC time zone and Locale.ROOT/US English names: what Kafka
-// Connect's TimestampConverter and TimestampRouter format and parse with.
+// java.text.SimpleDateFormat with the UTC time zone and Locale.US English names: what Kafka
+// Connect's TimestampConverter and TimestampRouter format and parse with on an English-locale JVM.
+// (Locale.ROOT would differ: "CE" for the era, "Feb" for MMMM.)
 //
 // Letters: G y Y M L w W D d F E u a H k K h m s S z Z X, with Java's count rules and Java's
 // lenient parsing (out-of-range fields roll over, the most recently parsed field wins when fields
 // disagree). English names and Locale.US week rules (weeks start on Sunday; the first week of a
 // year holds January 1st). Dates are proleptic Gregorian: Java switches to the Julian calendar
-// before 1582-10-15, which is out of scope. Time-zone names parse only as UTC's own ("UTC",
-// "Coordinated Universal Time") or as "GMT[+-]h:mm"; Java would look others up in its zone table.
+// before 1582-10-15, which is out of scope. Zone names parse only if they are UTC's or GMT's
+// ("UTC", "Coordinated Universal Time", "GMT", "Greenwich Mean Time"), besides "GMT+h:mm"; Java
+// would also find others ("PST") in its zone table, and switch the formatter to that zone.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,8 @@ class JavaDateFormat {
   };
   static Status check_run(const std::vector<Token>& tokens);
   static void add_literal(std::vector<Token>* tokens, const std::string& text);
+  char* write(const void* instant, char* out) const;
+  static constexpr size_t kStackOutput = 512;
 
   std::string pattern_;
   std::vector<Token> tokens_;
@@ -48,6 +52,8 @@ class JavaDateFormat {
   // into the hundred years that start here.
   int64_t century_start_ms_ = 0;
   int64_t century_start_year_ = 0;
+  bool needs_weeks_ = true;  // the pattern formats a week field (w, W, Y)
+  size_t max_output_ = 0;    // the longest text format() can write
 };
 
 }  // namespace kpipe

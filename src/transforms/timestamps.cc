@@ -210,8 +210,7 @@ class TimestampConverter : public KeyValueTransform {
 
   Status convert_struct(const Schema& schema, int field, Value& value) const {
     Struct& s = value.as<Struct>();
-    for (size_t i = 0; i < s.fields.size(); ++i)
-      s.fields[i] = struct_get(s, schema, i, with_default_);
+    fill_defaults(s, schema, with_default_);
     if (field < 0) return Status::Ok();
     return convert(schema.fields[field].schema.get(), s.fields[field]);
   }

@@ -119,6 +119,13 @@ const Value& struct_get(const Struct& value, const Schema& schema, size_t field,
   return field_schema.default_value ? *field_schema.default_value : stored;
 }
 
+void fill_defaults(Struct& value, const Schema& schema, bool with_default) {
+  if (!with_default) return;
+  for (size_t i = 0; i < value.fields.size(); ++i)
+    if (value.fields[i].is_null() && schema.fields[i].schema->default_value)
+      value.fields[i] = *schema.fields[i].schema->default_value;
+}
+
 Status check_unique_fields(const Schema& schema) {
   std::set<std::string> seen;
   for (const auto& f : schema.fields)

@@ -59,6 +59,10 @@ void copy_schema_basics(const Schema& source, Schema* target);
 // `with_default` (replace.null.with.default); Struct.getWithoutDefault otherwise.
 const Value& struct_get(const Struct& value, const Schema& schema, size_t field, bool with_default);
 
+// Struct.get for every field at once: null fields become their schema's default where it has
+// one (replace.null.with.default); a no-op otherwise.
+void fill_defaults(Struct& value, const Schema& schema, bool with_default);
+
 // Connect's "Cannot create field because of field name duplication <name>" check, for schemas a
 // transform builds field by field.
 Status check_unique_fields(const Schema& schema);
