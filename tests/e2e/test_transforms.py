@@ -252,6 +252,42 @@ errors:
         self.assertEqual(self.position(), 10)
 
 
+class HeadersTest(harness.TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.mock = harness.MockKafka(brokers=1, topics=["h:1"])
+
+    def tearDown(self):
+        self.mock.stop()
+        super().tearDown()
+
+    def test_insert_header_and_header_from_reach_kafka(self):
+        self.write("in.txt", b"alpha\nbeta\n")
+        text = f"""name: h
+source:
+  connector: file
+  file: {self.path("in.txt")}
+  topic: h
+transforms:
+  - {{type: HoistField$Value, field: line}}
+  - {{type: InsertField$Value, static.field: n, static.value: "7"}}
+  - {{type: HeaderFrom$Value, fields: "line,n", headers: "orig,num", operation: move}}
+  - {{type: InsertHeader, header: source, value.literal: file}}
+  - {{type: DropHeaders, headers: num}}
+converter:
+  value: json
+  value.schemas.enable: false
+sink:
+  connector: kafka
+  bootstrap.servers: {self.mock.bootstrap}
+"""
+        self.write("h.yaml", text, "w")
+        out = harness.kpipe("run", self.path("h.yaml"))
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        self.assertEqual(kcat(self.mock.bootstrap, "h", "%h|%s\n").splitlines(),
+                         ["orig=alpha,source=file|{}", "orig=beta,source=file|{}"])
+
+
 class ValidateTest(harness.TempDirTest):
     BASE = """name: v
 source:
