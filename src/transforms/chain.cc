@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 namespace kpipe {
 
 namespace {
@@ -93,9 +95,13 @@ Status parse_predicate_use(const YAML::Node& block, const std::string& file,
       return Status::Invalid(at(file, negate) + ": Config '" + scope +
                              ".negate' was provided but there is no config '" + scope +
                              ".predicate' defining a predicate to be negated.");
-    if (!negate.IsScalar() || (negate.Scalar() != "true" && negate.Scalar() != "false"))
+    // As every other boolean key of the file (and Connect's BOOLEAN, case-insensitive).
+    std::string text = negate.IsScalar() ? negate.Scalar() : "";
+    std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+    const bool yes = text == "true" || text == "yes" || text == "on";
+    if (!yes && text != "false" && text != "no" && text != "off")
       return Status::Invalid(at(file, negate) + ": " + scope + ".negate: expected true or false");
-    t->negate = negate.Scalar() == "true";
+    t->negate = yes;
   }
   return Status::Ok();
 }

@@ -21,7 +21,7 @@ class Node;
 namespace kpipe {
 
 struct TransformConfig {
-  std::string alias;  // `name:` as written, else "transforms[N]"
+  std::string alias;  // "transforms.<name>" for a `name:`, else "transforms[N]"
   std::string type;   // registry name, e.g. "InsertField$Value"
   Config config;
   std::string predicate;  // an alias of predicates:; empty = every record

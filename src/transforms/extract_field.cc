@@ -115,7 +115,10 @@ class ExtractField : public KeyValueTransform {
   Status build(const Schema& in, Plan* plan) const {
     const Schema* current = &in;
     for (const auto& step : steps_) {
-      const int i = current->type == Type::kStruct ? current->field_index(step) : -1;
+      // ConnectSchema.field() on a schema that is not a struct.
+      if (current->type != Type::kStruct)
+        return Status::Runtime("Cannot look up fields on non-struct type");
+      const int i = current->field_index(step);
       if (i < 0) return Status::Runtime("Unknown field: " + field_);
       plan->path.push_back(static_cast<size_t>(i));
       plan->schema = current->fields[i].schema;
@@ -135,7 +138,11 @@ class ExtractField : public KeyValueTransform {
     for (size_t i = 0; i < plan->path.size() && !current->is_null(); ++i) {
       if (!current->is<Struct>())
         return require_struct(*current, current_schema, "nested field access");
-      current = &struct_get(current->as<Struct>(), *current_schema, plan->path[i], with_default_);
+      // SingleFieldPath.valueFrom reads the steps before the last with Struct.get (defaults
+      // applied), and only the last one as replace.null.with.default says.
+      const bool last = i + 1 == plan->path.size();
+      current = &struct_get(current->as<Struct>(), *current_schema, plan->path[i],
+                            last ? with_default_ : true);
       current_schema = current_schema->fields[plan->path[i]].schema.get();
     }
     Value extracted = current->is_null() ? Value() : Value(*current);

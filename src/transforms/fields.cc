@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -161,12 +161,15 @@ class ReplaceField : public KeyValueTransform {
     exclude_ = aliased(config, "exclude", "blacklist");
     include_ = aliased(config, "include", "whitelist");
     for (const auto& mapping : config.list("renames")) {
-      const size_t colon = mapping.find(':');
-      if (colon == std::string::npos || mapping.find(':', colon + 1) != std::string::npos ||
-          colon + 1 == mapping.size())
+      // Java's mapping.split(":") must give 2 parts; split drops trailing empty strings, so
+      // "a:b:" is a -> b and "a:" is invalid.
+      const size_t end = mapping.find_last_not_of(':');
+      const std::string trimmed = end == std::string::npos ? "" : mapping.substr(0, end + 1);
+      const size_t colon = trimmed.find(':');
+      if (colon == std::string::npos || trimmed.find(':', colon + 1) != std::string::npos)
         return config.invalid("renames", "Invalid rename mapping: " + mapping);
-      renames_[mapping.substr(0, colon)] = mapping.substr(colon + 1);
-      reverse_[mapping.substr(colon + 1)] = mapping.substr(0, colon);
+      renames_[trimmed.substr(0, colon)] = trimmed.substr(colon + 1);
+      reverse_[trimmed.substr(colon + 1)] = trimmed.substr(0, colon);
     }
     with_default_ = config.boolean("replace.null.with.default");
     return Status::Ok();
@@ -309,19 +312,29 @@ class Masker {
     if (!floating && !integral)
       return Status::Runtime("Cannot mask value of type class " + cls +
                              " with custom replacement.");
-    char* end = nullptr;
-    const double number = std::strtod(r.c_str(), &end);
-    if (r.empty() || *end != '\0' || std::isnan(number)) return not_a_number();
+    // Values.convertTo*: new BigDecimal(text), then doubleValue() or longValue(); a malformed
+    // number fails in Values.asLong ("to a number"), not in MaskField's own catch.
+    Decimal d;
+    if (!Decimal::parse(r, &d))
+      return Status::Runtime("Unable to convert " + r + " (class java.lang.String) to a number");
     if (floating) {
+      const double number = std::strtod(d.to_java_string().c_str(), nullptr);
       *out = Value(cls == "java.lang.Float" ? static_cast<double>(static_cast<float>(number))
                                             : number);
       return Status::Ok();
     }
-    // Java's narrowing of the parsed number (Values.convertTo*: byteValue(), intValue(), ...).
-    const int64_t whole = std::strtoll(r.c_str(), nullptr, 10);
-    const int64_t n = r.find_first_of(".eE") == std::string::npos
-                          ? whole
-                          : static_cast<int64_t>(std::trunc(number));
+    // BigDecimal.longValue(): the integer part's low 64 bits, then Java's narrowing cast.
+    const bool negative = d.unscaled[0] == '-';
+    const std::string digits = d.unscaled.substr(negative ? 1 : 0);
+    const int64_t whole_digits = static_cast<int64_t>(digits.size()) - d.scale;
+    uint64_t bits = 0;
+    for (int64_t i = 0; i < whole_digits; ++i) {
+      // Past 64 trailing zeros the low 64 bits are all 0 (2^64 divides 10^64).
+      if (i >= static_cast<int64_t>(digits.size()) + 64) break;
+      const size_t at = static_cast<size_t>(i);
+      bits = bits * 10 + (at < digits.size() ? static_cast<uint64_t>(digits[at] - '0') : 0);
+    }
+    const int64_t n = static_cast<int64_t>(negative ? 0 - bits : bits);
     if (cls == "java.lang.Byte") {
       *out = Value(static_cast<int64_t>(static_cast<int8_t>(n)));
     } else if (cls == "java.lang.Short") {

@@ -20,7 +20,8 @@ namespace {
 Status expand_replacement(const std::string& replacement, const std::smatch& m, std::string* out) {
   for (size_t i = 0; i < replacement.size(); ++i) {
     const char c = replacement[i];
-    if (c == '\\' && i + 1 < replacement.size()) {
+    if (c == '\\') {
+      if (i + 1 >= replacement.size()) return Status::Runtime("character to be escaped is missing");
       out->push_back(replacement[++i]);
     } else if (c == '$') {
       if (i + 1 >= replacement.size() ||
@@ -46,7 +47,7 @@ Status compile_regex(const Config& config, const std::string& key, std::regex* o
     *out = std::regex(config.str(key), std::regex::ECMAScript | std::regex::optimize);
   } catch (const std::regex_error& e) {
     return config.invalid(key, "Invalid value " + config.str(key) + " for configuration " + key +
-                                   ": not a valid regular expression (" + e.what() + ")");
+                                   ": Invalid regex: " + e.what());
   }
   return Status::Ok();
 }
@@ -65,9 +66,12 @@ class RegexRouter : public Transform {
     if (it == routes_.end()) {
       std::string routed = r.topic;
       std::smatch m;
-      if (std::regex_match(r.topic, m, regex_)) {
-        routed.clear();
+      // Matcher.matches(), then replaceFirst(): that resets the matcher and replaces the first
+      // match find() gives, which need not be the whole name ("a|ab" on "ab" finds "a").
+      if (std::regex_match(r.topic, regex_) && std::regex_search(r.topic, m, regex_)) {
+        routed = m.prefix().str();
         KPIPE_RETURN_IF_ERROR(expand_replacement(replacement_, m, &routed));
+        routed += m.suffix().str();
       }
       if (routes_.size() > 10000) routes_.clear();
       it = routes_.emplace(r.topic, std::move(routed)).first;
@@ -112,9 +116,11 @@ std::optional<std::string> header_text(const Schema* schema, const Value& value)
                                                return f;
                                              }()};
     const int64_t v = value.as<int64_t>();
-    if (logical == Logical::kDate) return formats[0].format(v * 86400000);
-    const int64_t ms = v / 1000000 - (v % 1000000 < 0);
-    return formats[logical == Logical::kTime ? 1 : 2].format(ms);
+    const int64_t ms = logical == Logical::kDate ? v * 86400000 : v / 1000000 - (v % 1000000 < 0);
+    // Values.dateFormatFor picks the format from the value, not the schema: before the end of
+    // the epoch's first day a time, on a midnight a date, otherwise a timestamp.
+    if (ms < 86400000) return formats[1].format(ms);
+    return formats[ms % 86400000 == 0 ? 0 : 2].format(ms);
   }
   switch (value.v.index()) {
     case 1:
