@@ -130,8 +130,7 @@ class InsertField : public KeyValueTransform {
         schema, [&](SchemaPtr* out) { return build(*schema, out); }, &st);
     if (!updated) return st;
     Struct& s = value.as<Struct>();
-    if (with_default_)
-      for (size_t i = 0; i < s.fields.size(); ++i) s.fields[i] = struct_get(s, *schema, i, true);
+    fill_defaults(s, *schema, with_default_);
     if (topic_) s.fields.emplace_back(r.topic);
     if (partition_) s.fields.push_back(r.partition ? Value(*r.partition) : Value());
     if (offset_) {
@@ -239,10 +238,10 @@ class ReplaceField : public KeyValueTransform {
         schema, [&](Plan* out) { return build(*schema, out); }, &st);
     if (!plan) return st;
     Struct& in = value.as<Struct>();
+    fill_defaults(in, *schema, with_default_);
     Struct out;
     out.fields.reserve(plan->from.size());
-    for (const size_t i : plan->from)
-      out.fields.push_back(struct_get(in, *schema, i, with_default_));
+    for (const size_t i : plan->from) out.fields.push_back(std::move(in.fields[i]));
     value = Value(std::move(out));
     schema = plan->schema;
     return Status::Ok();
