@@ -136,7 +136,16 @@ ConfigSpec kafka_sink_spec() {
       "kpipe.source, the offsets file keeps the Kafka offsets reached at each commit, and a "
       "restart reads back what was written after them and skips those records (needs topic, "
       "acks=all, idempotence; works on any broker)";
-  spec.fields = {servers, topic, exactly_once};
+  FieldSpec preserve;
+  preserve.name = "preserve.partitions";
+  preserve.type = FieldType::kBool;
+  preserve.default_value = "false";
+  preserve.description =
+      "write each record to the partition it had at the source — for a Kafka source, the "
+      "partition it was read from (mirroring a topic of the same partition count); default "
+      "false: Kafka's partitioner: murmur2 of the key bytes, as Java's producer, keyless records "
+      "spread as librdkafka's";
+  spec.fields = {servers, topic, exactly_once, preserve};
   spec.passthrough = true;
   spec.passthrough_description =
       "a librdkafka producer property, passed as written (compression.type, "
@@ -197,6 +206,7 @@ Status KafkaSink::open(const Config& config, const RunContext& context) {
     if (topic_override_->empty()) return config.invalid("topic", "must not be empty");
   }
 
+  preserve_partitions_ = config.has("preserve.partitions") && config.boolean("preserve.partitions");
   exactly_once_ = config.has("exactly.once") && config.boolean("exactly.once");
   if (exactly_once_) {
     KPIPE_RETURN_IF_ERROR(check_kafka_sink(config));
@@ -229,9 +239,10 @@ Status KafkaSink::open(const Config& config, const RunContext& context) {
       return Status::Runtime("initialising Kafka transactions: " + message);
     }
   }
-  spdlog::info("kafka sink: producing to {}{}{}", bootstrap_,
+  spdlog::info("kafka sink: producing to {}{}{}{}", bootstrap_,
                topic_override_ ? " topic '" + *topic_override_ + "'" : std::string(),
-               exactly_once_ ? " exactly once" : "");
+               exactly_once_ ? " exactly once" : "",
+               preserve_partitions_ ? ", each record to its source partition" : "");
   return Status::Ok();
 }
 
@@ -289,7 +300,7 @@ Status KafkaSink::produce(rd_kafka_topic_t* topic, const Record& record, void* g
   size_t key_size = record.key_bytes ? record.key_bytes->size() : 0;
   void* value = record.value_bytes ? const_cast<char*>(record.value_bytes->data()) : nullptr;
   size_t value_size = record.value_bytes ? record.value_bytes->size() : 0;
-  const int32_t partition = record.partition ? *record.partition : RD_KAFKA_PARTITION_UA;
+  const int32_t partition = destination(record);
   // 0 asks librdkafka to stamp the current time.
   const int64_t timestamp = record.timestamp_ms ? *record.timestamp_ms : 0;
 
@@ -316,7 +327,8 @@ Status KafkaSink::produce_failed(rd_kafka_topic_t* topic, const Record& record,
     return Status::Runtime("Kafka producer failed: " + fatal_error_);
   }
   std::string where = "topic '" + std::string(rd_kafka_topic_name(topic)) + "'";
-  if (record.partition) where += " partition " + std::to_string(*record.partition);
+  const int32_t partition = destination(record);
+  if (partition != RD_KAFKA_PARTITION_UA) where += " partition " + std::to_string(partition);
   return Status::Runtime("cannot produce to " + where + ": " + rd_kafka_err2str(err));
 }
 
@@ -328,7 +340,7 @@ Status KafkaSink::produce_plain(const Topic& topic, const Batch& batch, size_t b
     for (size_t i = 0; i < n; ++i) {
       const Record& record = batch[begin + i];
       rd_kafka_message_t& m = messages_[i];
-      m.partition = record.partition ? *record.partition : topic.unassigned;
+      m.partition = topic.unassigned;
       // A null pointer is Kafka's null (no key, a tombstone); an empty string stays empty.
       if (record.key_bytes) {
         m.key = const_cast<char*>(record.key_bytes->data());
@@ -381,8 +393,12 @@ Status KafkaSink::write(Batch& batch) {
   void* group = reinterpret_cast<void*>(static_cast<uintptr_t>(first_group_ + groups_.size()));
   groups_.push_back({written_, 0});
   std::string source;
+  // A partition of its own goes through produce(): librdkafka 2.0's rd_kafka_produce_batch()
+  // loses count of a message it refuses for a partition the topic lacks (it stays in
+  // rd_kafka_outq_len() for good, and flush() waits out its timeout).
   auto plain = [this](const Record& r) {
-    return !exactly_once_ && r.headers.empty() && !r.timestamp_ms;
+    return !exactly_once_ && r.headers.empty() && !r.timestamp_ms &&
+           !(preserve_partitions_ && r.partition);
   };
   const Clock::time_point now = Clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {

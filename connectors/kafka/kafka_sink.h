@@ -1,7 +1,13 @@
 // KafkaSink: the `kafka` sink, a librdkafka producer. write() queues each record's converter bytes
-// (key, value, headers, timestamp, partition) without waiting; flush() waits for every delivery
-// report and fails if any record since the previous flush was not acknowledged, so the runner
-// commits an offset only for records the brokers hold (acks=all by default).
+// (key, value, headers, timestamp) without waiting; flush() waits for every delivery report and
+// fails if any record since the previous flush was not acknowledged, so the runner commits an
+// offset only for records the brokers hold (acks=all by default).
+//
+// The partition is Kafka's own choice by default: the partitioner (murmur2 of the key bytes, as
+// Java's producer) for every record, whatever partition a Kafka source read it from.
+// preserve.partitions writes a record that has a partition (Record::partition) to that partition
+// instead — mirroring a topic; a partition the target topic does not have fails the record
+// (librdkafka's Local: Unknown partition).
 //
 // exactly.once (needs `topic`, acks=all, idempotence): every record carries the header
 // `kpipe.source` = {"offset":O,"partition":P,"pipeline":NAME} (its source position, compact JSON).
@@ -70,9 +76,9 @@ class KafkaSink : public Sink {
   using Clock = std::chrono::steady_clock;
   struct Topic {
     KafkaTopic handle;
-    // Where produce_plain() sends records without a partition: partition 0 of a topic that has
-    // one (so librdkafka skips its partitioner, a clock read and a partition lookup per
-    // message), otherwise RD_KAFKA_PARTITION_UA. Read from the metadata every kPartitionCheckMs.
+    // Where produce_plain() sends its records: partition 0 of a topic that has one (so
+    // librdkafka skips its partitioner, a clock read and a partition lookup per message),
+    // otherwise RD_KAFKA_PARTITION_UA. Read from the metadata every kPartitionCheckMs.
     int32_t unassigned = RD_KAFKA_PARTITION_UA;
     std::optional<Clock::time_point> next_check;
   };
@@ -80,11 +86,16 @@ class KafkaSink : public Sink {
   void check_partitions(Topic* topic, Clock::time_point now);
   Status produce(rd_kafka_topic_t* topic, const Record& record, void* group,
                  const std::string* source);
-  // batch[begin, end): records of one topic without headers or timestamps, as one
-  // rd_kafka_produce_batch() call per kPollEvery records (one clock read and topic lock each).
+  // batch[begin, end): records of one topic without headers, timestamps or a partition to keep,
+  // as one rd_kafka_produce_batch() call per kPollEvery records (one clock read and topic lock
+  // each).
   Status produce_plain(const Topic& topic, const Batch& batch, size_t begin, size_t end,
                        void* group);
   Status produce_failed(rd_kafka_topic_t* topic, const Record& record, rd_kafka_resp_err_t err);
+  // produce()'s partition for a record: its own with preserve.partitions, else the partitioner's.
+  int32_t destination(const Record& record) const {
+    return preserve_partitions_ && record.partition ? *record.partition : RD_KAFKA_PARTITION_UA;
+  }
   // Exactly-once: the `kpipe.source` header value of a record.
   std::string source_header(const Record& record);
   // Exactly-once recovery: removes from `batch` the records already in the topic.
@@ -107,6 +118,7 @@ class KafkaSink : public Sink {
   Topic* last_topic_ = nullptr;
 
   std::optional<std::string> topic_override_;
+  bool preserve_partitions_ = false;
   std::string bootstrap_;
   int64_t message_timeout_ms_ = 0;
   uint64_t since_poll_ = 0;

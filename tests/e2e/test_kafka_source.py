@@ -179,7 +179,9 @@ class MetadataTest(KafkaSourceTest):
         self.produce("t", [b"k1|v1", b"k2|v2"], partition=0, key_delimiter="|",
                      headers=["h1=x", "h2=y"])
         self.produce("t", [b"k3|v3"], partition=1, key_delimiter="|")
-        sink = {"connector": "kafka", "bootstrap.servers": self.mock.bootstrap, "topic": "copy"}
+        # A mirror: the partition kept too (by default the sink partitions by key instead).
+        sink = {"connector": "kafka", "bootstrap.servers": self.mock.bootstrap, "topic": "copy",
+                "preserve.partitions": "true"}
         self.run_ok(self.pipeline(converter={"key": "string", "value": "string"}, sink=sink))
         fmt = "%p|%k|%h|%T|%s\n"
 

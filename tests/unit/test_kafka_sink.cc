@@ -119,8 +119,15 @@ class MapOffsets : public OffsetReader {
   std::map<std::string, Json> entries;
 };
 
+Config with_preserve_partitions(Config config) {
+  config.values["preserve.partitions"] = true;
+  config.set_by_user["preserve.partitions"] = true;
+  return config;
+}
+
+// preserve.partitions: the records' partitions (i % 2) decide, so the positions are known.
 Config exactly_once_config(const std::string& servers, const std::string& topic) {
-  Config config = sink_config(servers);
+  Config config = with_preserve_partitions(sink_config(servers));
   config.values["topic"] = topic;
   config.set_by_user["topic"] = true;
   config.values["exactly.once"] = true;
@@ -351,10 +358,10 @@ TEST_CASE("kafka sink: values, null keys, tombstones and order on one partition"
   CHECK(lines == std::vector<std::string>{"-1 5||first", "-1 0||", "1 -1|k|", "0 6||h\xC3\xA9llo"});
 }
 
-TEST_CASE("kafka sink: headers, timestamps, explicit partitions and the topic override") {
+TEST_CASE("kafka sink: headers, timestamps, preserved partitions and the topic override") {
   auto mock = start_mock("meta", 2);
   KafkaSink sink;
-  Config config = sink_config(mock->bootstraps());
+  Config config = with_preserve_partitions(sink_config(mock->bootstraps()));
   config.values["topic"] = std::string("meta");
   config.set_by_user["topic"] = true;
   REQUIRE(sink.open(config, RunContext{}).ok());
@@ -375,6 +382,49 @@ TEST_CASE("kafka sink: headers, timestamps, explicit partitions and the topic ov
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "1 1700000000123 a [h1=v1,h2=]");
   CHECK(lines[1] == "1 1476423962000 b []");
+}
+
+// Keyed records whose source partition is 2 (as a Kafka source sets it), half of them plain
+// (produce_plain) and half with a timestamp (produce).
+Batch from_partition_2(const std::string& topic, int count) {
+  Batch batch;
+  for (int i = 0; i < count; ++i) {
+    Record r = make_record(topic, "key" + std::to_string(i), "value" + std::to_string(i));
+    r.partition = 2;
+    if (i % 2) r.timestamp_ms = 1700000000000 + i;
+    batch.push_back(std::move(r));
+  }
+  return batch;
+}
+
+TEST_CASE("kafka sink: by default a record's source partition is ignored and its key decides") {
+  auto mock = start_mock("bykey", 3);
+  REQUIRE(mock->create_topic("single", 1).ok());
+  KafkaSink sink;
+  REQUIRE(sink.open(sink_config(mock->bootstraps()), RunContext{}).ok());
+  Batch batch = from_partition_2("bykey", 40);
+  REQUIRE(sink.write(batch).ok());
+  // A topic of one partition: everything on partition 0 (the fast path, no partitioner).
+  batch = from_partition_2("single", 10);
+  REQUIRE(sink.write(batch).ok());
+  Status st = sink.flush();
+  REQUIRE_MESSAGE(st.ok(), st.message());
+
+  std::vector<std::string> lines = kcat_lines(mock->bootstraps(), "bykey", "%k %p");
+  REQUIRE(lines.size() == 40);
+  std::set<int> used;
+  for (const std::string& line : lines) {
+    std::istringstream in(line);
+    std::string key;
+    int partition = -1;
+    in >> key >> partition;
+    INFO("line: " << line);
+    CHECK(partition == java_partition(key, 3));
+    used.insert(partition);
+  }
+  CHECK(used == std::set<int>{0, 1, 2});
+  lines = kcat_lines(mock->bootstraps(), "single", "%p");
+  CHECK(lines == std::vector<std::string>(10, "0"));
 }
 
 TEST_CASE("kafka sink: mock://N starts an in-process cluster owned by the sink") {
