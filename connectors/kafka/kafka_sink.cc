@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "errors.h"
+
 namespace kpipe {
 
 namespace {
@@ -326,10 +328,44 @@ Status KafkaSink::produce_failed(rd_kafka_topic_t* topic, const Record& record,
   if (err == RD_KAFKA_RESP_ERR__FATAL && !fatal_error_.empty()) {
     return Status::Runtime("Kafka producer failed: " + fatal_error_);
   }
-  std::string where = "topic '" + std::string(rd_kafka_topic_name(topic)) + "'";
+  const std::string name = rd_kafka_topic_name(topic);
   const int32_t partition = destination(record);
-  if (partition != RD_KAFKA_PARTITION_UA) where += " partition " + std::to_string(partition);
-  return Status::Runtime("cannot produce to " + where + ": " + rd_kafka_err2str(err));
+  std::string message = "cannot produce to topic '" + name + "'";
+  if (partition != RD_KAFKA_PARTITION_UA) message += " partition " + std::to_string(partition);
+  message += std::string(": ") + rd_kafka_err2str(err);
+  if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && partition != RD_KAFKA_PARTITION_UA)
+    message += " (the record from " + describe_position(record) + "; " +
+               unknown_partition_note(name, partition) + ")";
+  return Status::Runtime(message);
+}
+
+std::string KafkaSink::unknown_partition_note(const std::string& name, int32_t partition) {
+  std::string count;
+  Topic* topic = nullptr;
+  Status st = topic_handle(name, &topic);
+  if (st.ok()) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(producer_.get(), 0, topic->handle.get(), &raw, kPartitionCheckTimeoutMs);
+    KafkaMetadata metadata(raw);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      st = Status::Runtime(rd_kafka_err2str(err));
+    } else if (metadata->topic_cnt != 1) {
+      st = Status::Runtime("no metadata for the topic");
+    } else if (metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      st = Status::Runtime(rd_kafka_err2str(metadata->topics[0].err));
+    } else {
+      const int n = metadata->topics[0].partition_cnt;
+      count = "topic '" + name + "' has " + std::to_string(n) + " partition" + (n == 1 ? "" : "s") +
+              ", so no partition " + std::to_string(partition);
+    }
+  }
+  if (!st.ok())
+    count = "the partition count of topic '" + name + "' could not be read: " + st.message();
+  return count +
+         "; preserve.partitions writes each record to the partition it had at the source, so "
+         "the target topic needs as many partitions as the source (without preserve.partitions "
+         "Kafka's partitioner chooses)";
 }
 
 Status KafkaSink::produce_plain(const Topic& topic, const Batch& batch, size_t begin, size_t end,
@@ -430,9 +466,15 @@ Status KafkaSink::write(Batch& batch) {
   return delivery_status();
 }
 
-Status KafkaSink::delivery_status() const {
+Status KafkaSink::delivery_status() {
   if (!fatal_error_.empty()) return Status::Runtime("Kafka producer failed: " + fatal_error_);
   if (failed_ == 0) return Status::Ok();
+  if (first_failure_unknown_partition_) {
+    // Once: the explanation needs a metadata request.
+    const auto [topic, partition] = *first_failure_unknown_partition_;
+    first_failure_unknown_partition_.reset();
+    first_failure_ += " (" + unknown_partition_note(topic, partition) + ")";
+  }
   std::string message = std::to_string(failed_) +
                         " record(s) not delivered to Kafka; first: " + first_failure_ +
                         " (bootstrap.servers " + bootstrap_;
@@ -484,6 +526,7 @@ Status KafkaSink::flush() {
   // A failed flush reports the failures once; the runner stops and commits nothing.
   failed_ = 0;
   first_failure_.clear();
+  first_failure_unknown_partition_.reset();
   if (!st.ok()) return st;
   const int pending = rd_kafka_outq_len(producer_.get());
   if (pending > 0) {
@@ -820,6 +863,10 @@ void KafkaSink::on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* messag
     }
     self->first_failure_ += ": " + std::string(rd_kafka_err2str(message->err));
     self->first_failure_transient_ = transient_delivery(message->err);
+    if (message->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION &&
+        message->partition != RD_KAFKA_PARTITION_UA)
+      self->first_failure_unknown_partition_.emplace(rd_kafka_topic_name(message->rkt),
+                                                     message->partition);
   }
 }
 

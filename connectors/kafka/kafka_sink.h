@@ -7,7 +7,7 @@
 // Java's producer) for every record, whatever partition a Kafka source read it from.
 // preserve.partitions writes a record that has a partition (Record::partition) to that partition
 // instead — mirroring a topic; a partition the target topic does not have fails the record
-// (librdkafka's Local: Unknown partition).
+// (librdkafka's Local: Unknown partition, explained with the topic's partition count).
 //
 // exactly.once (needs `topic`, acks=all, idempotence): every record carries the header
 // `kpipe.source` = {"offset":O,"partition":P,"pipeline":NAME} (its source position, compact JSON).
@@ -96,6 +96,8 @@ class KafkaSink : public Sink {
   int32_t destination(const Record& record) const {
     return preserve_partitions_ && record.partition ? *record.partition : RD_KAFKA_PARTITION_UA;
   }
+  // Why a partition preserve.partitions chose is not in the topic: the topic's partition count.
+  std::string unknown_partition_note(const std::string& topic, int32_t partition);
   // Exactly-once: the `kpipe.source` header value of a record.
   std::string source_header(const Record& record);
   // Exactly-once recovery: removes from `batch` the records already in the topic.
@@ -106,7 +108,7 @@ class KafkaSink : public Sink {
   Status read_back(const std::map<int32_t, int64_t>& from, const std::map<int32_t, int64_t>& end,
                    uint64_t* found);
   // The delivery failures seen since the last flush, as one error (Ok when none).
-  Status delivery_status() const;
+  Status delivery_status();
 
   // Destruction order matters: topics before the producer, the producer before the mock
   // cluster it may be talking to.
@@ -140,6 +142,9 @@ class KafkaSink : public Sink {
   std::string last_client_error_;  // the latest error_cb reason, context for a timeout
   std::string fatal_error_;        // an idempotent-producer fatal error; the handle is unusable
   bool first_failure_transient_ = false;  // brokers down or slow: a retry may deliver it
+  // The first failure was Local: Unknown partition (topic, partition), which delivery_status()
+  // explains with the topic's partition count.
+  std::optional<std::pair<std::string, int32_t>> first_failure_unknown_partition_;
 
   // Exactly-once.
   bool exactly_once_ = false;

@@ -427,6 +427,57 @@ TEST_CASE("kafka sink: by default a record's source partition is ignored and its
   CHECK(lines == std::vector<std::string>(10, "0"));
 }
 
+TEST_CASE("kafka sink: preserve.partitions fails a partition the topic lacks, naming the count") {
+  auto mock = start_mock("two", 2);
+  const Config config = with_preserve_partitions(sink_config(mock->bootstraps()));
+  SUBCASE("refused when queued: the topic's partitions are known") {
+    KafkaSink sink;
+    REQUIRE(sink.open(config, RunContext{}).ok());
+    Batch batch{make_record("two", "k", "fits")};
+    batch[0].partition = 1;
+    REQUIRE(sink.write(batch).ok());
+    REQUIRE(sink.flush().ok());
+    batch = {make_record("two", "k", "beyond")};
+    batch[0].partition = 3;
+    batch[0].kafka_offset = 17;
+    Status st = sink.write(batch);
+    REQUIRE(st.code() == Code::kRuntime);
+    INFO(st.message());
+    CHECK(st.message().find("topic 'two' partition 3: Local: Unknown partition") !=
+          std::string::npos);
+    CHECK(st.message().find("topic 'two' has 2 partitions, so no partition 3") !=
+          std::string::npos);
+    CHECK(st.message().find("preserve.partitions") != std::string::npos);
+    CHECK_FALSE(st.transient());
+    // Nothing of it is left queued: a flush has nothing to wait for.
+    const auto start = std::chrono::steady_clock::now();
+    st = sink.flush();
+    CHECK_MESSAGE(st.ok(), st.message());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK(kcat_lines(mock->bootstraps(), "two", "%p %s") == std::vector<std::string>{"1 fits"});
+  }
+  SUBCASE("failed in the delivery report: queued before the topic's metadata arrived") {
+    KafkaSink sink;
+    REQUIRE(sink.open(config, RunContext{}).ok());
+    Batch batch = from_partition_2("two", 4);
+    // With a timestamp each: produce(), which does not ask for the metadata first.
+    for (Record& r : batch) r.timestamp_ms = 1700000000000;
+    Status st = sink.write(batch);
+    // (Metadata arriving first, within microseconds, would refuse the first record at once.)
+    const bool queued = st.ok();
+    if (queued) st = sink.flush();
+    REQUIRE(st.code() == Code::kRuntime);
+    INFO(st.message());
+    if (queued) CHECK(st.message().find("4 record(s) not delivered to Kafka") != std::string::npos);
+    CHECK(st.message().find("topic 'two' partition 2: Local: Unknown partition") !=
+          std::string::npos);
+    CHECK(st.message().find("topic 'two' has 2 partitions, so no partition 2") !=
+          std::string::npos);
+    CHECK_FALSE(st.transient());
+    CHECK(kcat_lines(mock->bootstraps(), "two", "%p %s").empty());
+  }
+}
+
 TEST_CASE("kafka sink: mock://N starts an in-process cluster owned by the sink") {
   KafkaSink sink;
   REQUIRE(sink.open(sink_config("mock://2"), RunContext{}).ok());
