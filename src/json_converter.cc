@@ -1259,6 +1259,7 @@ void register_converters(Registry& registry) {
   registry.add_converter(json_converter_spec(), make_json_converter);
   registry.add_converter(string_converter_spec(), make_string_converter);
   registry.add_converter(bytearray_converter_spec(), make_bytearray_converter);
+  registry.add_converter(avro_converter_spec(), make_avro_converter);
 }
 
 }  // namespace kpipe

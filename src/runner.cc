@@ -394,27 +394,33 @@ class Run {
     for (size_t i = 0; i < batch.size(); ++i) {
       Record& r = batch[i];
       std::string stage, error, class_name;
+      Status bad;
       bool keep = true;
       if (r.error) {
         stage = "source";
         error = *r.error;
       } else if (produces_bytes) {
-        Status st = deserialize(r);
-        if (!st.ok()) stage = "converter (from bytes)", error = st.message();
+        bad = deserialize(r);
+        if (!bad.ok()) stage = "converter (from bytes)", error = bad.message();
       }
       if (stage.empty() && !transforms_->empty()) {
-        Status st = transforms_->apply(r, &keep, &class_name);
-        if (!st.ok()) {
-          stage = "transformation", error = st.message();
+        bad = transforms_->apply(r, &keep, &class_name);
+        if (!bad.ok()) {
+          stage = "transformation", error = bad.message();
           // The dead-letter queue gets the record as the failing transform received it.
           if (!produces_bytes) (void)serialize(r);
         }
       }
       if (stage.empty() && keep && needs_bytes) {
-        Status st = serialize(r);
-        if (!st.ok()) stage = "converter (to bytes)", error = st.message();
+        bad = serialize(r);
+        if (!bad.ok()) stage = "converter (to bytes)", error = bad.message();
       }
       if (stage.empty() && keep) continue;
+      if (bad.unskippable()) {  // not the record's fault (a registry down): no policy skips it
+        failure = bad.with_context(stage + " on the record from " + describe_position(r));
+        end = i;
+        break;
+      }
       if (stage.empty()) {
         ++filtered_;
       } else {

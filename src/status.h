@@ -38,11 +38,20 @@ class [[nodiscard]] Status {
     st.transient_ = code_ == Code::kRuntime;
     return st;
   }
+  // A failure the errors policy must not skip as a bad record: it is not the record's fault (a
+  // schema registry refusing the credentials or a schema) and would fail every record after it.
+  bool unskippable() const { return unskippable_ || transient_; }
+  Status as_unskippable() const {
+    Status st = *this;
+    st.unskippable_ = !ok();
+    return st;
+  }
   // The same failure with more context in front: "reading offsets: <message>".
   Status with_context(const std::string& context) const {
     if (ok()) return *this;
     Status st(code_, context + ": " + message_);
     st.transient_ = transient_;
+    st.unskippable_ = unskippable_;
     return st;
   }
 
@@ -51,6 +60,7 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
   bool transient_ = false;
+  bool unskippable_ = false;
 };
 
 // Early-return helper for functions returning Status.

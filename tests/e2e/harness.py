@@ -127,3 +127,143 @@ class TempDirTest(unittest.TestCase):
     def read(self, name):
         with open(self.path(name), "rb") as f:
             return f.read()
+
+
+# -- Schema Registry stand-in (tests/fixtures/schema_registry.py) ------------------------------
+import base64  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+
+REGISTRY_MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
+
+
+class SchemaRegistry:
+    """tests/fixtures/schema_registry.py (a Confluent Schema Registry stand-in) in the background;
+    its URL from the first stdout line. user="USER:PASSWORD" requires Basic auth; tls=(cert, key)
+    serves HTTPS (client_ca also requires client certificates; helpers then present client_cert=
+    (cert, key)); compatibility sets the global level (the registry's default is BACKWARD).
+    Helpers authenticate as `user` unless given auth=(user, password) or auth=False."""
+
+    SCRIPT = os.path.join(SOURCE_DIR, "tests", "fixtures", "schema_registry.py")
+
+    def __init__(self, user=None, tls=None, compatibility=None, client_ca=None, client_cert=None):
+        args = ["/usr/bin/python3", self.SCRIPT, "--exit-on-stdin-eof"]
+        if user:
+            args += ["--user", user]
+        if tls:
+            args += ["--tls", *tls]
+        if client_ca:
+            args += ["--client-ca", client_ca]
+        if compatibility:
+            args += ["--compatibility", compatibility]
+        self.user = user
+        self._stderr = tempfile.TemporaryFile()
+        # stdin stays open: the fixture exits when it closes, so a killed test leaves no registry.
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self.url = self.proc.stdout.readline().decode().strip()
+        if not self.url:
+            self.proc.wait(timeout=30)
+            self._stderr.seek(0)
+            raise RuntimeError("schema_registry.py printed nothing: " + self._stderr.read().decode())
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self._ssl = None
+        if tls:
+            self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # helpers trust the fixture as is
+            self._ssl.check_hostname = False
+            self._ssl.verify_mode = ssl.CERT_NONE
+            if client_cert:
+                self._ssl.load_cert_chain(*client_cert)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self._stderr.close()
+
+    def call(self, method, path, body=None, auth=None):
+        """(HTTP status, parsed JSON answer) of one request; never raises on an HTTP error."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Accept", REGISTRY_MEDIA_TYPE)
+        if data is not None:
+            req.add_header("Content-Type", REGISTRY_MEDIA_TYPE)
+        credentials = (self.user and tuple(self.user.split(":", 1))) if auth is None else auth
+        if credentials:
+            token = base64.b64encode(":".join(credentials).encode()).decode()
+            req.add_header("Authorization", "Basic " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=self._ssl) as r:
+                status, text = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text.decode()
+
+    def _ok(self, method, path, body=None, auth=None):
+        status, answer = self.call(method, path, body, auth)
+        if status != 200:
+            raise AssertionError(f"schema registry: {method} {path}: HTTP {status} {answer}")
+        return answer
+
+    def requests(self):
+        """[[method, path], ...] the registry received (fixture controls excluded)."""
+        return self._ok("GET", "/__fixture/requests")
+
+    def reset_log(self):
+        self._ok("POST", "/__fixture/reset-log", {})
+
+    def fail(self, status, count):
+        """The next `count` requests get HTTP `status` ({"error_code": 50003} for a 5xx)."""
+        self._ok("POST", "/__fixture/fail", {"status": status, "count": count})
+
+    def register(self, subject, schema, auth=None, references=None):
+        body = {"schema": schema}
+        if references is not None:
+            body["references"] = references
+        return self._ok("POST", f"/subjects/{urllib.parse.quote(subject, safe='')}/versions", body, auth)["id"]
+
+    def schema(self, schema_id):
+        """The schema text registered under id."""
+        return self._ok("GET", f"/schemas/ids/{schema_id}")["schema"]
+
+    def latest(self, subject):
+        """{"subject", "version", "id", "schema"} of the subject's latest version."""
+        return self._ok("GET", f"/subjects/{urllib.parse.quote(subject, safe='')}/versions/latest")
+
+    def set_compatibility(self, level, subject=None):
+        path = "/config" + (f"/{urllib.parse.quote(subject, safe='')}" if subject else "")
+        self._ok("PUT", path, {"compatibility": level})
+
+    def _accepts(self):
+        """True: a connect succeeds; False: refused; None: neither yet (reset while closing)."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+            return True
+        except ConnectionRefusedError:
+            return False
+        except OSError:
+            return None
+
+    def _await(self, accepting, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while self._accepts() != accepting:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"schema registry did not {what} (exit status {self.proc.poll()})")
+            time.sleep(0.002)  # polls the condition
+
+    def down(self):
+        """Closes the listening socket and open connections (SIGUSR1); returns once connects are refused."""
+        self.proc.send_signal(signal.SIGUSR1)
+        self._await(False, "go down")
+
+    def up(self):
+        """Listens again on the same port (SIGUSR2); returns once it accepts connections."""
+        self.proc.send_signal(signal.SIGUSR2)
+        self._await(True, "come back up")
