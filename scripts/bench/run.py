@@ -138,6 +138,24 @@ def postgres_to_kafka(pg, kafka):
             ("kpipe + ValueToKey, ExtractField$Key, TimestampConverter", fresh(off("chain")),
              [KPIPE, "run", os.path.join(WORK, "pg2k-chain.yaml")], False),
         ])
+    # 10. Avro with a Schema Registry (the stand-in: one registration per run) against JSON with
+    # schemas: the same records in fewer bytes.
+    if not ONLY or 10 in ONLY:
+        registry = harness.SchemaRegistry()
+        try:
+            with open(os.path.join(WORK, "pg2k-true.yaml")) as f:
+                with_schemas = f.read()
+            write(os.path.join(WORK, "pg2k-avro.yaml"),
+                  with_schemas.replace("name: pg2ktrue", "name: pg2kavro").replace(
+                      "converter: {value: json, value.schemas.enable: true}",
+                      f"converter: {{value: avro, value.schema.registry.url: '{registry.url}'}}"))
+            alternate("10. PostgreSQL → Kafka, Avro vs JSON with schemas (ratio: JSON / Avro)", ROWS, [
+                ("kpipe", fresh(off("avro")), [KPIPE, "run", os.path.join(WORK, "pg2k-avro.yaml")], False),
+                ("kpipe, JSON with schemas", fresh(off("true")),
+                 [KPIPE, "run", os.path.join(WORK, "pg2k-true.yaml")], False),
+            ])
+        finally:
+            registry.stop()
     alternate("3. PostgreSQL → Kafka, JSON with schemas", ROWS, [
         ("kpipe", fresh(off("true")), [KPIPE, "run", os.path.join(WORK, "pg2k-true.yaml")], False),
     ])
@@ -389,7 +407,7 @@ def main():
     try:
         if on(1):
             file_to_kafka(kafka)
-        if on(2, 3, 7, 8, 9):  # 7 reads the table 2 makes
+        if on(2, 3, 7, 8, 9, 10):  # 7 reads the table 2 makes
             postgres_to_kafka(pg, kafka)
         if on(7):
             memory(pg)

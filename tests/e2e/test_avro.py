@@ -226,6 +226,59 @@ class KafkaAvroSourceTest(AvroTest):
         self.assertEqual(out.returncode, 0, out.stderr.decode())
         self.assertIn(b"skipped 1", out.stderr)
 
+    def test_an_unknown_schema_id_or_a_short_body_is_a_bad_record(self):
+        frames = [b"\x00\x00\x00\x03\xe7\x02", b"\x00" + struct.pack(">I", 1) + b"\x02\x0a"]
+        for frame in frames:
+            subprocess.run(["kcat", "-P", "-b", self.mock.bootstrap, "-t", "login", "-D", "\x1e"],
+                           input=frame + b"\x1e", check=True, capture_output=True, timeout=60)
+        out = self.read_back()
+        err = out.stderr.decode()
+        self.assertEqual(out.returncode, 1, err)
+        self.assertIn("topic 'login' partition 0 offset 3", err)
+        self.assertIn("schema id 999", err)
+        out = self.read_back(f"errors:\n  tolerance: all\n  deadletterqueue.file: {self.path('dead.jsonl')}\n")
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        self.assertIn(b"skipped 2", out.stderr)
+        with open(self.path("dead.jsonl")) as f:
+            dead = [json.loads(line) for line in f]
+        self.assertEqual([d["kafka_partition"] for d in dead], [0, 0])
+        self.assertIn("schema id 1", dead[1]["error"])
+
+
+class RegistryTlsTest(AvroTest):
+    """https to the registry through libcurl: the CA from schema.registry.ssl.ca.location, the
+    host name checked; another CA is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        import test_tls  # the CA and server certificate maker of the TLS tests
+        cls.certs = tempfile.mkdtemp(prefix="kpipe-registry-tls-")
+        test_tls.make_certs(cls.certs)
+        cls.registry_args = {"tls": (os.path.join(cls.certs, "server.crt"),
+                                     os.path.join(cls.certs, "server.key"))}
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def setUp(self):
+        super().setUp()
+        self.sqlite_login([(1, "alice", "2024-01-02 03:04:05.678")])
+
+    def test_the_registry_ca_is_used_and_another_is_refused(self):
+        self.assertTrue(self.registry.url.startswith("https://"))
+        self.pipeline(f"  value.schema.registry.ssl.ca.location: {self.certs}/other.crt\n")
+        out = self.run_kpipe()
+        self.assertEqual(out.returncode, 1, out.stderr.decode())
+        self.assertIn("SSL", out.stderr.decode())
+        self.pipeline(f"  value.schema.registry.ssl.ca.location: {self.certs}/ca.crt\n")
+        out = self.run_kpipe()
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        [frame] = kcat_raw(self.mock.bootstrap, "login")
+        self.assertEqual(decode(self.registry, frame)[1]["username"], "alice")
+
 
 class PostgresRoundTripTest(AvroTest):
     """PostgreSQL -> Kafka (Avro keys and values) -> PostgreSQL through the jdbc sink's auto.create
