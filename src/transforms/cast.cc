@@ -157,6 +157,11 @@ Status cast_value(const Schema* schema, const Value& value, Type target, Value* 
   const Logical logical = schema ? schema->logical() : Logical::kNone;
   const bool temporal =
       logical == Logical::kDate || logical == Logical::kTime || logical == Logical::kTimestamp;
+  // ConnectSchema.schemaType knows no BigDecimal: without a schema a Decimal has no type.
+  if (!schema && value.is<Decimal>())
+    return Status::Runtime(
+        "Cast transformation was passed a value of type class java.math.BigDecimal which is not "
+        "supported by Connect's data API");
   if (!schema && (value.is<List>() || value.is<Map>() || value.is<Struct>())) {
     const Type t = value.is<List>() ? Type::kArray : value.is<Map>() ? Type::kMap : Type::kStruct;
     return Status::Runtime("Cast transformation does not support casting from " +
@@ -315,11 +320,24 @@ class Cast : public KeyValueTransform {
   Status build(const Schema& in, SchemaPtr* out) const {
     Schema s;
     if (whole_) {
+      // Connect keeps the logical name on the cast schema (copySchemaBasics), so its converters
+      // reject the number that comes out; kpipe would misread it as the logical value. Refuse.
+      const Logical logical = in.logical();
+      if (*whole_ != Type::kString && (logical == Logical::kDate || logical == Logical::kTime ||
+                                       logical == Logical::kTimestamp))
+        return Status::Runtime("Cast keeps the name " + *in.name +
+                               " on the cast schema (as Connect "
+                               "does), and no converter can write a " +
+                               upper_type_name(*whole_) +
+                               " under that name: cast a field of a struct instead, or use "
+                               "TimestampConverter with target.type unix");
       copy_schema_basics(in, &s);
       KPIPE_RETURN_IF_ERROR(cast_schema(in, *whole_, &s));
       *out = std::make_shared<const Schema>(std::move(s));
       return Status::Ok();
     }
+    // ConnectSchema.fields() on another type.
+    if (in.type != Type::kStruct) return Status::Runtime("Cannot list fields on non-struct type");
     s = copy_schema_basics(in);
     for (const auto& field : in.fields) {
       auto it = casts_.find(field.name);
@@ -332,7 +350,13 @@ class Cast : public KeyValueTransform {
       s.fields.push_back(Field{field.name, std::make_shared<const Schema>(std::move(cast))});
     }
     s.optional = in.optional;
-    s.default_value = in.default_value;
+    // Connect casts the struct's default to STRUCT as well, which castValueToType refuses: a
+    // field cast on a struct schema with a default fails.
+    if (in.default_value && !in.default_value->is_null()) {
+      Value d;
+      KPIPE_RETURN_IF_ERROR(cast_value(&in, *in.default_value, Type::kStruct, &d));
+      s.default_value = std::move(d);
+    }
     *out = std::make_shared<const Schema>(std::move(s));
     return Status::Ok();
   }

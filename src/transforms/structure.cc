@@ -30,7 +30,12 @@ class Flatten : public KeyValueTransform {
       Value& v = in.values[i];
       if (v.is<Map>()) {
         KPIPE_RETURN_IF_ERROR(flatten_map(v.as<Map>(), field, out));
-      } else if (v.is<Struct>() || v.is<Decimal>()) {
+      } else if (v.is<Decimal>()) {
+        // ConnectSchema.schemaType knows no BigDecimal.
+        return Status::Runtime(
+            "Flatten transformation was passed a value of type class java.math.BigDecimal which "
+            "is not supported by Connect's data API");
+      } else if (v.is<Struct>()) {
         return Status::Runtime("Flatten transformation does not support class " + java_class(v) +
                                " for record without schemas (for field " + field + ").");
       } else {
@@ -83,17 +88,21 @@ class Flatten : public KeyValueTransform {
     return Status::Ok();
   }
 
+  // Flatten.buildWithSchema reads fields with Struct.get: a null field, a nested struct too, is
+  // its schema's default (a null nested struct with a default struct flattens that default).
   static void flatten_struct(const Schema& schema, Value* value, Struct* out) {
     for (size_t i = 0; i < schema.fields.size(); ++i) {
       const Schema& field = *schema.fields[i].schema;
       Value* v = value ? &value->as<Struct>().fields[i] : nullptr;
-      if (v && v->is_null() && field.default_value) v = nullptr;
+      Value fallback;
+      if (v && v->is_null() && field.default_value) {
+        fallback = *field.default_value;
+        v = &fallback;
+      }
       if (field.type == Type::kStruct) {
         flatten_struct(field, v && v->is<Struct>() ? v : nullptr, out);
-      } else if (v) {
-        out->fields.push_back(std::move(*v));
       } else {
-        out->fields.push_back(value && field.default_value ? *field.default_value : Value());
+        out->fields.push_back(v ? std::move(*v) : Value());
       }
     }
   }

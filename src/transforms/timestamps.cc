@@ -179,9 +179,12 @@ class TimestampConverter : public KeyValueTransform {
   }
 
   Status convert(const Schema* schema, Value& value) const {
-    if (value.is_null()) return Status::Ok();
+    // With a schema, Connect reads the source kind from it before it looks at the value, so a
+    // schema that is no timestamp type fails even for a null.
+    if (value.is_null() && !schema) return Status::Ok();
     Kind kind = Kind::kUnix;
     KPIPE_RETURN_IF_ERROR(source_kind(schema, value, &kind));
+    if (value.is_null()) return Status::Ok();
     int64_t ms = 0;
     KPIPE_RETURN_IF_ERROR(to_millis(kind, value, &ms));
     value = from_millis(ms, schema == nullptr);
