@@ -1,5 +1,6 @@
 // kpipe: the command line. Exit codes: 0 done, 1 runtime failure, 2 invalid configuration or
 // usage, 3 another run holds the offsets lock.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -285,6 +286,12 @@ int main_impl(int argc, char** argv) {
   }
   if (*run) {
     install_signal_handlers();
+    // With transforms, no glibc fastbins: a batch's records are freed together, and the small
+    // chunks a transform adds (a formatted timestamp per record), kept uncoalesced in fastbins
+    // between them, fragment the heap for the next batch. PostgreSQL -> Kafka with a
+    // TimestampConverter, 300k rows: 1.31 s -> 0.93 s (0.82 s without the transform). Without
+    // transforms fastbins stay: file -> Kafka is 4 % faster with them.
+    if (!pipeline.transforms.empty()) mallopt(M_MXFAST, 0);
     if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok())
       return fail(st);
     return 0;
