@@ -12,9 +12,9 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-// Transport failures that may pass by themselves (errors.retry.timeout): the server is down,
-// unreachable or slow. TLS and authentication problems are not.
-bool transient_transport(CURLcode rc) {
+}  // namespace
+
+bool transient_curl_error(CURLcode rc) {
   switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
@@ -28,8 +28,6 @@ bool transient_transport(CURLcode rc) {
       return false;
   }
 }
-
-}  // namespace
 
 Status HttpClient::open(const HttpOptions& options) {
   static std::once_flag once;
@@ -77,7 +75,7 @@ Status HttpClient::send(const std::string& method, const std::string& url, const
   if (rc != CURLE_OK) {
     const Status st =
         Status::Runtime("cannot reach " + redact(url) + ": " + curl_easy_strerror(rc));
-    return transient_transport(rc) ? st.as_transient() : st;
+    return transient_curl_error(rc) ? st.as_transient() : st;
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response->status);
   return Status::Ok();

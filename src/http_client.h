@@ -29,6 +29,10 @@ struct HttpResponse {
   std::string body;
 };
 
+// Transport failures that may pass by themselves (errors.retry.timeout): the server is down,
+// unreachable or slow. TLS and authentication problems are not.
+bool transient_curl_error(CURLcode rc);
+
 class HttpClient {
  public:
   Status open(const HttpOptions& options);

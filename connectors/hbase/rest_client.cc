@@ -30,23 +30,6 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-// Transport failures that may pass by themselves (errors.retry.timeout): the gateway is down,
-// unreachable or slow. TLS and authentication problems are not.
-bool transient_transport(CURLcode rc) {
-  switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 std::vector<FieldSpec> rest_fields() {
@@ -162,7 +145,7 @@ Status RestClient::send(const char* method, const std::string& target, const std
   if (rc != CURLE_OK) {
     const Status st = Status::Runtime("cannot reach the HBase REST gateway at " + redact(url) +
                                       ": " + curl_easy_strerror(rc));
-    return transient_transport(rc) ? st.as_transient() : st;
+    return transient_curl_error(rc) ? st.as_transient() : st;
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response->status);
   return Status::Ok();

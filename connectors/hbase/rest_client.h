@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "connector.h"
+#include "http_client.h"
 #include "status.h"
 
 namespace kpipe::hbase {
