@@ -14,15 +14,9 @@
 #include "value.h"
 
 using namespace kpipe;
-using kpipe::testing::configure_status;
-using kpipe::testing::Keys;
-using kpipe::testing::transform;
+using namespace kpipe::testing;  // NOLINT: the shared transform test helpers
 
 namespace {
-
-bool has(const Status& st, const std::string& text) {
-  return st.message().find(text) != std::string::npos;
-}
 
 Record value_record(SchemaPtr schema, Value value) {
   Record r;
@@ -39,29 +33,6 @@ Record key_record(SchemaPtr schema, Value key) {
   r.key = std::move(key);
   r.value = Value("the value");
   return r;
-}
-
-Map map_of(std::initializer_list<std::pair<std::string, Value>> entries) {
-  Map m;
-  for (const auto& [k, v] : entries) {
-    m.keys.emplace_back(k);
-    m.values.push_back(v);
-  }
-  return m;
-}
-
-std::vector<std::string> map_keys(const Value& value) {
-  std::vector<std::string> out;
-  for (const auto& k : value.as<Map>().keys) out.push_back(k.as<std::string>());
-  return out;
-}
-
-// The value under `key`, or a string "<absent>" when the map has no such key.
-Value map_get(const Value& value, const std::string& key) {
-  const Map& m = value.as<Map>();
-  for (size_t i = 0; i < m.keys.size(); ++i)
-    if (m.keys[i].is<std::string>() && m.keys[i].as<std::string>() == key) return m.values[i];
-  return Value("<absent>");
 }
 
 bool map_has(const Value& value, const std::string& key) {
@@ -101,12 +72,6 @@ void check_basics_copied(const Schema& out) {
   CHECK(out.parameters == std::vector<std::pair<std::string, std::string>>{{"p1", "v1"}});
   CHECK_FALSE(out.optional);
   CHECK_FALSE(out.default_value.has_value());
-}
-
-std::vector<std::string> field_names(const Schema& s) {
-  std::vector<std::string> out;
-  for (const auto& f : s.fields) out.push_back(f.name);
-  return out;
 }
 
 // id int32, name optional string

@@ -17,16 +17,9 @@
 #include "value.h"
 
 using namespace kpipe;
-using kpipe::testing::configure_status;
-using kpipe::testing::Keys;
-using kpipe::testing::predicate;
-using kpipe::testing::transform;
+using namespace kpipe::testing;  // NOLINT: the shared transform test helpers
 
 namespace {
-
-bool has(const Status& st, const std::string& text) {
-  return st.message().find(text) != std::string::npos;
-}
 
 Record record(const std::string& topic) {
   Record r;
@@ -39,21 +32,6 @@ Record record(const std::string& topic) {
   r.value = Value(int64_t{7});
   r.headers = {{"h1", std::string("v1")}};
   return r;
-}
-
-Map map_of(std::initializer_list<std::pair<std::string, Value>> entries) {
-  Map m;
-  for (const auto& [k, v] : entries) {
-    m.keys.emplace_back(k);
-    m.values.push_back(v);
-  }
-  return m;
-}
-
-std::vector<std::string> map_keys(const Value& value) {
-  std::vector<std::string> out;
-  for (const auto& k : value.as<Map>().keys) out.push_back(k.as<std::string>());
-  return out;
 }
 
 std::vector<Header> headers(std::initializer_list<std::pair<std::string, const char*>> list) {
@@ -84,12 +62,6 @@ Status predicate_status(const std::string& type, const Keys& keys) {
   REQUIRE(entry);
   Config config;
   return parse_config(entry->spec, keys, "predicates.p", &config);
-}
-
-std::vector<std::string> field_names(const Schema& s) {
-  std::vector<std::string> out;
-  for (const auto& f : s.fields) out.push_back(f.name);
-  return out;
 }
 
 }  // namespace

@@ -21,18 +21,12 @@
 #include "value.h"
 
 using namespace kpipe;
-using kpipe::testing::configure_status;
-using kpipe::testing::Keys;
-using kpipe::testing::transform;
+using namespace kpipe::testing;  // NOLINT: the shared transform test helpers
 
 namespace {
 
 constexpr int64_t kNanosPerMilli = 1000000;
 constexpr int64_t kInstantMs = 1476423962123;  // 2016-10-14T05:46:02.123Z
-
-bool has(const Status& st, const std::string& text) {
-  return st.message().find(text) != std::string::npos;
-}
 
 std::string show(const Value& v) {
   switch (v.v.index()) {
@@ -69,44 +63,6 @@ Record value_record(SchemaPtr schema, Value value) {
   return r;
 }
 
-Map map_of(std::initializer_list<std::pair<std::string, Value>> entries) {
-  Map m;
-  for (const auto& [k, v] : entries) {
-    m.keys.emplace_back(k);
-    m.values.push_back(v);
-  }
-  return m;
-}
-
-std::vector<std::string> map_keys(const Value& value) {
-  std::vector<std::string> out;
-  for (const auto& k : value.as<Map>().keys) out.push_back(k.as<std::string>());
-  return out;
-}
-
-Value map_get(const Value& value, const std::string& key) {
-  const Map& m = value.as<Map>();
-  for (size_t i = 0; i < m.keys.size(); ++i)
-    if (m.keys[i].is<std::string>() && m.keys[i].as<std::string>() == key) return m.values[i];
-  return Value("<absent>");
-}
-
-SchemaPtr with(const SchemaPtr& base, const std::function<void(Schema&)>& edit) {
-  Schema copy = *base;
-  edit(copy);
-  return std::make_shared<const Schema>(std::move(copy));
-}
-
-SchemaPtr prim(Type type, bool optional = false) {
-  return Schema::primitive(type, optional);
-}
-
-std::vector<std::string> field_names(const Schema& s) {
-  std::vector<std::string> out;
-  for (const auto& f : s.fields) out.push_back(f.name);
-  return out;
-}
-
 const SchemaPtr& field_schema(const Schema& s, const std::string& name) {
   const int i = s.field_index(name);
   REQUIRE_MESSAGE(i >= 0, "no field " << name);
@@ -127,14 +83,6 @@ void check_leaf(const SchemaPtr& s, Type type, bool optional,
   CHECK(s->optional == optional);
   CHECK(s->default_value.has_value() == default_value.has_value());
   if (s->default_value && default_value) CHECK_VALUE(*s->default_value, *default_value);
-}
-
-Record apply_ok(const std::string& type, const Keys& keys, Record r) {
-  auto t = transform(type, keys);
-  Status st = t->apply(r);
-  INFO(st.message());
-  REQUIRE(st.ok());
-  return r;
 }
 
 Status apply_error(const std::string& type, const Keys& keys, Record r) {

@@ -19,9 +19,7 @@
 #include "value.h"
 
 using namespace kpipe;
-using kpipe::testing::configure_status;
-using kpipe::testing::Keys;
-using kpipe::testing::transform;
+using namespace kpipe::testing;  // NOLINT: the shared transform test helpers
 
 namespace {
 
@@ -34,10 +32,6 @@ constexpr int64_t kMidnightMs = kInstantDays * kMillisPerDay;  // 2016-10-14T00:
 constexpr int64_t kTimeOfDayMs = 20762123;                     // 05:46:02.123
 constexpr const char* kFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS";
 constexpr const char* kInstantText = "2016-10-14T05:46:02.123";
-
-bool has(const Status& st, const std::string& text) {
-  return st.message().find(text) != std::string::npos;
-}
 
 std::string show(const Value& v) {
   switch (v.v.index()) {
@@ -74,46 +68,12 @@ Record value_record(SchemaPtr schema, Value value) {
   return r;
 }
 
-Map map_of(std::initializer_list<std::pair<std::string, Value>> entries) {
-  Map m;
-  for (const auto& [k, v] : entries) {
-    m.keys.emplace_back(k);
-    m.values.push_back(v);
-  }
-  return m;
-}
-
-Value map_get(const Value& value, const std::string& key) {
-  const Map& m = value.as<Map>();
-  for (size_t i = 0; i < m.keys.size(); ++i)
-    if (m.keys[i].is<std::string>() && m.keys[i].as<std::string>() == key) return m.values[i];
-  return Value("<absent>");
-}
-
-SchemaPtr with(const SchemaPtr& base, const std::function<void(Schema&)>& edit) {
-  Schema copy = *base;
-  edit(copy);
-  return std::make_shared<const Schema>(std::move(copy));
-}
-
-SchemaPtr prim(Type type, bool optional = false) {
-  return Schema::primitive(type, optional);
-}
-
 Keys keys_for(const std::string& target, const std::string& format = kFormat,
               const std::string& field = "") {
   Keys keys = {{"target.type", target}};
   if (!format.empty()) keys.emplace_back("format", format);
   if (!field.empty()) keys.emplace_back("field", field);
   return keys;
-}
-
-Record apply_ok(const std::string& type, const Keys& keys, Record r) {
-  auto t = transform(type, keys);
-  Status st = t->apply(r);
-  INFO(st.message());
-  REQUIRE(st.ok());
-  return r;
 }
 
 Record convert(const Keys& keys, SchemaPtr schema, Value value) {
