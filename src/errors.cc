@@ -68,7 +68,8 @@ ConfigSpec make_errors_spec() {
   return spec;
 }
 
-// Connect's name of a stage (ErrorHandlingMetrics' Stage enum), for __connect.errors.stage.
+// Connect's name of a stage (its Stage enum), for __connect.errors.stage. The runner's converter
+// messages start with "key" for the key converter (runner.cc, serialize and deserialize).
 std::string connect_stage(const std::string& stage, const std::string& message) {
   if (stage == "transformation") return "TRANSFORMATION";
   if (stage == "source") return "TASK_POLL";

@@ -458,8 +458,10 @@ class Run {
 
   Status serialize(Record& r) {
     // The sink reads only the bytes (and so does the errors policy): the values can move.
+    // "key: ...", as deserialize() says it: the dead-letter headers name KEY_CONVERTER by it.
     KPIPE_RETURN_IF_ERROR(
-        key_converter_->move_to_bytes(r.topic, r.key_schema, std::move(r.key), &r.key_bytes));
+        key_converter_->move_to_bytes(r.topic, r.key_schema, std::move(r.key), &r.key_bytes)
+            .with_context("key"));
     return value_converter_->move_to_bytes(r.topic, r.value_schema, std::move(r.value),
                                            &r.value_bytes);
   }
