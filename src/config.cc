@@ -51,6 +51,22 @@ const FieldSpec* ConfigSpec::find(const std::string& key) const {
   return nullptr;
 }
 
+bool ConnectSpec::matches(const std::string& name) const {
+  auto one = [&](const std::string& cls) {
+    if (cls.empty()) return false;
+    const std::string simple = cls.substr(cls.rfind('.') + 1);
+    const std::string suffix = "Connector";
+    return name == cls || name == simple ||
+           (simple.size() > suffix.size() &&
+            simple.compare(simple.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+            name == simple.substr(0, simple.size() - suffix.size()));
+  };
+  if (one(connector_class)) return true;
+  for (const auto& a : aliases)
+    if (one(a)) return true;
+  return false;
+}
+
 std::string Location::to_string() const {
   if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);

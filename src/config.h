@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <variant>
@@ -34,6 +35,35 @@ struct FieldSpec {
   std::optional<int64_t> min, max;   // bounds for kInt
 };
 
+// What a connector stands for in Kafka Connect, read by `kpipe connect-standalone`, `kpipe
+// convert` and `kpipe connect export` (src/connect/). Each connector declares its own; the
+// Connect side of the pipeline (the Kafka sink of a source connector, the Kafka source of a sink
+// connector) is the worker's, not the connector's.
+struct ConnectSpec {
+  std::string connector_class;       // written on export, e.g. io.confluent...JdbcSourceConnector
+  std::vector<std::string> aliases;  // other names a connector file may use (FileStreamSource)
+  // Connect keys kpipe names differently: {Connect key, kpipe key}.
+  std::vector<std::pair<std::string, std::string>> renamed;
+  // Connect keys kpipe accepts and does not use: {key, why}; a run logs the reason.
+  std::vector<std::pair<std::string, std::string>> ignored;
+  // kpipe keys a Connect connector implies where kpipe's default differs: {key, value}.
+  std::vector<std::pair<std::string, std::string>> implied;
+  // kpipe keys the Connect connector has no counterpart for: an export refuses them when set.
+  std::vector<std::string> kpipe_only;
+  // kpipe keys (a trailing '.' names a prefix) for kpipe's own way to the system, left out of an
+  // export, and the Connect keys that take their place (the user passes them with --set).
+  std::vector<std::string> not_exported;
+  std::vector<std::string> export_needs;
+  // Source partitions, where Connect's form differs from kpipe's (a relative file name).
+  std::function<nlohmann::json(const class Config&, const nlohmann::json&)> partition_to_kpipe;
+  std::function<nlohmann::json(const class Config&, const nlohmann::json&)> partition_to_connect;
+
+  bool empty() const { return connector_class.empty(); }
+  // The class itself, an alias, or either's simple name, with or without "Connector" (Connect's
+  // resolution rule).
+  bool matches(const std::string& name) const;
+};
+
 // kPipeline: a block of the pipeline file itself (errors:), not a plugin.
 enum class ComponentKind { kSource, kSink, kConverter, kTransform, kPredicate, kPipeline };
 const char* kind_name(ComponentKind kind);
@@ -53,6 +83,7 @@ struct ConfigSpec {
   // What the component is called in Kafka Connect, where it is one of Connect's own (a
   // transform's class name); the pipeline file accepts it as well as `name`.
   std::string connect_class;
+  ConnectSpec connect;  // connectors only
 
   const FieldSpec* find(const std::string& key) const;
 };

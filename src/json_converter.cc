@@ -1248,6 +1248,7 @@ ConfigSpec json_converter_spec() {
   // Connect spells them in capitals; both spellings are accepted.
   decimal_format.allowed = {"base64", "numeric", "BASE64", "NUMERIC"};
   spec.fields = {schemas_enable, decimal_format};
+  spec.connect_class = "org.apache.kafka.connect.json.JsonConverter";
   return spec;
 }
 

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "connect/connect_commands.h"
+#include "connect/handover.h"
 #include "connectors/kafka/kafka.h"
 #include "errors.h"
 #include "log.h"
@@ -104,6 +106,7 @@ Json spec_json(const ConfigSpec& spec) {
            {"summary", spec.summary},
            {"fields", fields}};
   if (!spec.connect_class.empty()) out["connect_class"] = spec.connect_class;
+  if (!spec.connect.empty()) out["connect_class"] = spec.connect.connector_class;
   if (spec.passthrough) out["other_keys"] = spec.passthrough_description;
   return out;
 }
@@ -111,6 +114,8 @@ Json spec_json(const ConfigSpec& spec) {
 void print_spec(const ConfigSpec& spec) {
   std::cout << spec.name << " (" << kind_name(spec.kind) << "): " << spec.summary << "\n";
   if (!spec.connect_class.empty()) std::cout << "  class: " << spec.connect_class << "\n";
+  if (!spec.connect.empty())
+    std::cout << "  Kafka Connect: " << spec.connect.connector_class << "\n";
   for (const auto& f : spec.fields) {
     std::cout << "  " << f.name << "  " << field_type_name(f.type);
     if (f.required) std::cout << ", required";
@@ -135,6 +140,17 @@ Status parse_json_arg(const std::string& what, const std::string& text, Json* ou
   return Status::Ok();
 }
 
+// The Connect cluster's password: a file (trailing newline dropped) or KPIPE_CONNECT_PASSWORD.
+Status connect_password(const std::string& file, std::string* out) {
+  if (file.empty()) {
+    const char* env = std::getenv("KPIPE_CONNECT_PASSWORD");
+    if (env) *out = env;
+    return Status::Ok();
+  }
+  std::string where = "--connect-password-file " + file;
+  return substitute("${file:" + file + "}", where, out);
+}
+
 int main_impl(int argc, char** argv) {
   Registry registry;
   register_builtins(registry);
@@ -149,19 +165,24 @@ int main_impl(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
-  std::string pipeline_file, offsets_file, format = "text", name;
+  std::string pipeline_file, offsets_file, format = "text", name, worker_file;
   RunOptions run_options;
+  const std::string pipeline_help =
+      "Pipeline YAML file, or a Kafka Connect connector file (.properties or .json)";
+  const std::string worker_help = "Kafka Connect worker .properties for a connector file";
 
   auto* run =
       app.add_subcommand("run", "Run a pipeline until the source is caught up")->fallthrough();
-  run->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+  run->add_option("pipeline", pipeline_file, pipeline_help)->required();
+  run->add_option("--worker", worker_file, worker_help);
   run->add_flag("--follow", run_options.follow,
                 "Keep polling after catching up (until SIGINT/SIGTERM)");
   run->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
 
   auto* validate =
       app.add_subcommand("validate", "Check a pipeline file without running it")->fallthrough();
-  validate->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+  validate->add_option("pipeline", pipeline_file, pipeline_help)->required();
+  validate->add_option("--worker", worker_file, worker_help);
 
   auto* plugins =
       app.add_subcommand("plugins", "List the connectors, converters, transforms and predicates")
@@ -186,9 +207,18 @@ int main_impl(int argc, char** argv) {
       offsets->add_subcommand("reset", "Forget one partition's offset (--partition) or all")
           ->fallthrough();
   auto* set = offsets->add_subcommand("set", "Set one partition's offset")->fallthrough();
-  for (auto* sub : {show, reset, set}) {
-    sub->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+  auto* export_connect =
+      offsets
+          ->add_subcommand("export-connect",
+                           "Write the offsets into a Java Connect worker's offsets file "
+                           "(offset.storage.file.filename), keeping its other entries")
+          ->fallthrough();
+  std::string export_to;
+  export_connect->add_option("--to", export_to, "The Java worker's offsets file")->required();
+  for (auto* sub : {show, reset, set, export_connect}) {
+    sub->add_option("pipeline", pipeline_file, pipeline_help)->required();
     sub->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
+    sub->add_option("--worker", worker_file, worker_help);
   }
   reset->add_option("--partition", partition_arg,
                     "Source partition as JSON, e.g. '{\"filename\":\"/x\"}'");
@@ -204,6 +234,56 @@ int main_impl(int argc, char** argv) {
           ->fallthrough();
   mock->add_option("--brokers", brokers, "Number of brokers")->check(CLI::Range(1, 16));
   mock->add_option("--topic", topics, "Create a topic: NAME or NAME:PARTITIONS (repeatable)");
+
+  std::vector<std::string> connector_files;
+  auto* standalone =
+      app.add_subcommand("connect-standalone",
+                         "Run Kafka Connect connector files as connect-standalone.sh does, with "
+                         "its worker file, until caught up (--follow: until stopped)")
+          ->fallthrough();
+  standalone->add_option("worker", worker_file, "connect-standalone.properties")->required();
+  standalone->add_option("connectors", connector_files, "Connector .properties or .json files");
+  standalone->add_flag("--follow", run_options.follow, "Keep running, as Connect does");
+
+  auto* convert =
+      app.add_subcommand("convert", "Print a Connect connector file as a kpipe pipeline file")
+          ->fallthrough();
+  convert->add_option("connector", pipeline_file, "Connector .properties or .json file")
+      ->required();
+  convert->add_option("--worker", worker_file, worker_help);
+
+  ConnectClusterOptions cluster;
+  ExportOptions export_options;
+  std::string password_file, output_file;
+  std::vector<std::string> set_keys;
+  bool delete_after = false;
+  auto* connect =
+      app.add_subcommand("connect", "Hand a pipeline to a Kafka Connect cluster, or take one back")
+          ->fallthrough();
+  connect->require_subcommand(1);
+  auto* export_cmd =
+      connect->add_subcommand("export", "Create the pipeline's connectors, with its offsets")
+          ->fallthrough();
+  export_cmd->add_option("pipeline", pipeline_file, "Pipeline YAML file")->required();
+  export_cmd->add_option("--name", export_options.name, "Connector name (default: the pipeline's)");
+  export_cmd->add_flag("--dry-run", export_options.dry_run, "Print the requests, send none");
+  export_cmd->add_option("--set", set_keys, "KEY=VALUE added to the connector config");
+  auto* import_cmd =
+      connect->add_subcommand("import", "Stop a connector and write it as a kpipe pipeline")
+          ->fallthrough();
+  import_cmd->add_option("name", name, "Connector name")->required();
+  import_cmd->add_option("-o,--output", output_file, "Pipeline file to write")->required();
+  import_cmd->add_flag("--delete", delete_after, "Delete the connector afterwards");
+  import_cmd->add_option("--worker", worker_file, worker_help);
+  for (auto* sub : {export_cmd, import_cmd}) {
+    sub->add_option("--connect-url", cluster.url, "Kafka Connect REST URL")->required();
+    sub->add_option("--connect-user", cluster.user, "User for basic auth");
+    sub->add_option("--connect-password-file", password_file,
+                    "File holding the password (or set KPIPE_CONNECT_PASSWORD)");
+    sub->add_option("--connect-ca-file", cluster.ca_file, "PEM CA certificates for https");
+    sub->add_option("--connect-timeout-ms", cluster.timeout_ms, "Per request")
+        ->check(CLI::Range(1L, 3600000L));
+  }
 
   try {
     app.parse(argc, argv);
@@ -259,10 +339,51 @@ int main_impl(int argc, char** argv) {
     return 0;
   }
   if (*mock) return run_mock_kafka(brokers, topics);
+  if (*standalone) {
+    install_signal_handlers();
+    if (Status st =
+            connect_standalone(worker_file, connector_files, registry, run_options, g_stopping);
+        !st.ok())
+      return fail(st);
+    return 0;
+  }
+  if (*convert) {
+    ConnectorPipeline converted;
+    ConnectorOptions options;
+    options.worker_file = worker_file;
+    options.resolve = false;
+    if (Status st = load_connector_pipeline(pipeline_file, options, registry, &converted); !st.ok())
+      return fail(st);
+    std::cout << converted.yaml;
+    return 0;
+  }
+  if (*connect) {
+    if (Status st = connect_password(password_file, &cluster.password); !st.ok()) return fail(st);
+    if (*import_cmd) {
+      cluster.worker_file = worker_file;
+      if (Status st = connect_import(name, registry, cluster, output_file, delete_after); !st.ok())
+        return fail(st);
+      return 0;
+    }
+    for (const auto& kv : set_keys) {
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return fail(Status::Invalid("--set " + kv + ": expected KEY=VALUE"));
+      export_options.set.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  }
 
   Pipeline pipeline;
-  if (Status st = load_pipeline(pipeline_file, registry, &pipeline); !st.ok()) return fail(st);
+  std::unique_ptr<ConnectorPipeline> connector;
+  if (Status st = load_any_pipeline(pipeline_file, worker_file, registry, &pipeline, &connector);
+      !st.ok())
+    return fail(st);
   if (!offsets_file.empty()) pipeline.offsets_file = offsets_file;
+  if (*connect) {
+    if (Status st = connect_export(pipeline, registry, cluster, export_options); !st.ok())
+      return fail(st);
+    return 0;
+  }
 
   if (*validate) {
     std::cout << pipeline_file << ": valid pipeline '" << pipeline.name << "'\n";
@@ -292,11 +413,22 @@ int main_impl(int argc, char** argv) {
     // TimestampConverter, 300k rows: 1.31 s -> 0.93 s (0.82 s without the transform). Without
     // transforms fastbins stay: file -> Kafka is 4 % faster with them.
     if (!pipeline.transforms.empty()) mallopt(M_MXFAST, 0);
+    if (connector && connector->initial_state != "RUNNING")
+      return fail(Status::Invalid(pipeline_file + ": the connector's initial_state is " +
+                                  connector->initial_state + ": not running it"));
+    if (connector) {
+      if (Status st = import_connect_offsets(*connector); !st.ok()) return fail(st);
+    }
     if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok())
       return fail(st);
     return 0;
   }
   if (*offsets) {
+    if (*export_connect) {
+      if (Status st = export_connect_offsets(pipeline, registry, export_to); !st.ok())
+        return fail(st);
+      return 0;
+    }
     std::unique_ptr<OffsetStore> store;
     auto mode = *show ? OffsetStore::Mode::kRead : OffsetStore::Mode::kWrite;
     if (Status st = OffsetStore::open(pipeline.offsets_file, pipeline.name, mode, &store); !st.ok())

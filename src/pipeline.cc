@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "errors.h"
+#include "properties.h"
 
 namespace kpipe {
 namespace fs = std::filesystem;
@@ -163,6 +164,18 @@ Status substitute(const std::string& text, const std::string& where, std::string
         return Status::Invalid(where + ": environment variable '" + name +
                                "' is not set (${env:" + name + "})");
       out->append(v ? v : *fallback);
+    } else if (ref.rfind("file:", 0) == 0 && !fs::exists(ref.substr(5)) &&
+               ref.find(':', 5) != std::string::npos) {
+      // ${file:PATH:KEY}: one key of a Java properties file (Kafka's FileConfigProvider).
+      const size_t colon = ref.rfind(':');
+      const std::string path = ref.substr(5, colon - 5), key = ref.substr(colon + 1);
+      ConnectProps props;
+      Status st = load_properties_file(path, &props);
+      if (!st.ok()) return Status::Invalid(where + ": " + st.message() + " (${" + ref + "})");
+      const ConnectEntry* entry = props.find(key);
+      if (!entry)
+        return Status::Invalid(where + ": " + path + " has no key '" + key + "' (${" + ref + "})");
+      out->append(entry->value);
     } else if (ref.rfind("file:", 0) == 0) {
       std::string path = ref.substr(5);
       std::ifstream in(path, std::ios::binary);
@@ -195,20 +208,20 @@ Status load_pipeline(const std::string& path, const Registry& registry, Pipeline
 }
 
 Status parse_pipeline_tree(const std::string& text, const std::string& path,
-                           const Registry& registry, Pipeline* out);
+                           const Registry& registry, Pipeline* out, bool substitute_variables);
 
 Status parse_pipeline(const std::string& text, const std::string& path, const Registry& registry,
-                      Pipeline* out) {
+                      Pipeline* out, bool substitute_variables) {
   // yaml-cpp throws for shapes it cannot convert (a mapping used as a key, ...): name the place.
   try {
-    return parse_pipeline_tree(text, path, registry, out);
+    return parse_pipeline_tree(text, path, registry, out, substitute_variables);
   } catch (const YAML::Exception& e) {
     return Status::Invalid(mark(path, e.mark) + ": unexpected YAML structure: " + e.msg);
   }
 }
 
 Status parse_pipeline_tree(const std::string& text, const std::string& path,
-                           const Registry& registry, Pipeline* out) {
+                           const Registry& registry, Pipeline* out, bool substitute_variables) {
   out->file = path;
   out->dir = fs::path(path).parent_path().string();
   if (out->dir.empty()) out->dir = ".";
@@ -233,7 +246,7 @@ Status parse_pipeline_tree(const std::string& text, const std::string& path,
           "errors)");
     }
   }
-  KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
+  if (substitute_variables) KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
 
   YAML::Node name = root["name"];
   if (!name)

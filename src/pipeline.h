@@ -35,9 +35,11 @@ struct Pipeline {
 // Reads and validates `path`. Every error names file:line:column and the key.
 Status load_pipeline(const std::string& path, const Registry& registry, Pipeline* out);
 
-// The same for pipeline text; `path` names it in messages and anchors relative paths.
+// The same for pipeline text; `path` names it in messages and anchors relative paths. Without
+// `substitute_variables` ${env:..} and ${file:..} stay as written (kpipe convert checks a
+// pipeline it prints, whose secrets are not there to read).
 Status parse_pipeline(const std::string& text, const std::string& path, const Registry& registry,
-                      Pipeline* out);
+                      Pipeline* out, bool substitute_variables = true);
 
 // Replaces ${env:NAME} and ${file:PATH} in `text`; `where` prefixes errors.
 Status substitute(const std::string& text, const std::string& where, std::string* out);

@@ -121,6 +121,7 @@ ConfigSpec string_converter_spec() {
   encoding.description = "Character encoding of the bytes (only UTF-8 is supported)";
   encoding.allowed = {"UTF-8", "utf-8", "UTF8", "utf8"};
   spec.fields = {encoding};
+  spec.connect_class = "org.apache.kafka.connect.storage.StringConverter";
   return spec;
 }
 
@@ -129,6 +130,7 @@ ConfigSpec bytearray_converter_spec() {
   spec.name = "bytearray";
   spec.kind = ComponentKind::kConverter;
   spec.summary = "Kafka Connect's ByteArrayConverter: bytes (or strings) pass through unchanged";
+  spec.connect_class = "org.apache.kafka.connect.converters.ByteArrayConverter";
   return spec;
 }
 

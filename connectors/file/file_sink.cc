@@ -1,5 +1,6 @@
-// FileStreamSink: one line per record, the value converter's bytes then "\n". Appends. flush() is
-// fflush + fsync, so a committed offset never points past lines the disk does not hold.
+// FileStreamSink: one line per record, the value converter's bytes (or with format: string the
+// value's text, as Kafka's FileStreamSink prints it) then "\n". Appends. flush() is fflush +
+// fsync, so a committed offset never points past lines the disk does not hold.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 
 #include "connectors/file/file.h"
+#include "converters.h"
 
 namespace kpipe {
 namespace {
@@ -21,6 +23,10 @@ class FileSink : public Sink {
   ~FileSink() override { close(); }
 
   Status open(const Config& config, const RunContext&) override {
+    if (config.str("format") == "string") {
+      text_ = make_string_converter();
+      KPIPE_RETURN_IF_ERROR(text_->configure(config, false));
+    }
     if (!config.has("file")) {
       out_ = stdout;
       name_ = "stdout";
@@ -40,9 +46,14 @@ class FileSink : public Sink {
     return Status::Ok();
   }
 
+  bool needs_bytes() const override { return !text_; }
+
   Status write(Batch& batch) override {
+    std::optional<std::string> text;
     for (const Record& r : batch) {
-      const std::string& v = r.value_bytes ? *r.value_bytes : kNull;
+      if (text_) KPIPE_RETURN_IF_ERROR(text_->to_bytes(r.topic, r.value_schema, r.value, &text));
+      const std::optional<std::string>& bytes = text_ ? text : r.value_bytes;
+      const std::string& v = bytes ? *bytes : kNull;
       if (std::fwrite(v.data(), 1, v.size(), out_) != v.size() || std::fputc('\n', out_) == EOF)
         return error("writing");
       length_ += static_cast<int64_t>(v.size()) + 1;
@@ -136,6 +147,7 @@ class FileSink : public Sink {
   }
 
   inline static const std::string kNull = "null";  // Connect's println(null)
+  std::unique_ptr<Converter> text_;                // format: string
   std::FILE* out_ = nullptr;
   std::string name_;
   bool exactly_once_ = false;
@@ -157,7 +169,17 @@ void register_file(Registry& registry) {
                                  "Output file, appended to; stdout when not set"},
                                 {"exactly.once", FieldType::kBool, "false", false,
                                  "Commit the file's length with the offsets and cut what a crash "
-                                 "left after it: no duplicates (needs file)"}}};
+                                 "left after it: no duplicates (needs file)"},
+                                {"format",
+                                 FieldType::kString,
+                                 "converter",
+                                 false,
+                                 "What a line holds: the value converter's bytes, or the value's "
+                                 "text as Kafka's FileStreamSink prints it (StringConverter's)",
+                                 {"converter", "string"}}}};
+  sink.connect.connector_class = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+  sink.connect.implied = {{"format", "string"}};
+  sink.connect.kpipe_only = {"exactly.once"};
   sink.check = [](const Config& config) {
     if (config.boolean("exactly.once") && !config.has("file"))
       return config.invalid("exactly.once", "needs a file: stdout cannot be cut back");

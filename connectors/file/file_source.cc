@@ -547,10 +547,27 @@ class FileSource : public Source {
   std::vector<char> quoted_;
 };
 
+// Connect's FileStreamSource names its partition by the file as written; kpipe by its absolute
+// path, so that a run from another folder resumes the same file. Only the configured file's
+// partition is renamed: others (a connector's earlier files) stay as Connect wrote them.
+Json connect_to_kpipe_partition(const Config& config, const Json& partition) {
+  if (!config.has("file") || partition != Json{{"filename", config.str("file")}}) return partition;
+  return Json{
+      {"filename", std::filesystem::absolute(config.str("file")).lexically_normal().string()}};
+}
+
+Json kpipe_to_connect_partition(const Config& config, const Json& partition) {
+  if (!config.has("file")) return partition;
+  const std::string& file = config.str("file");
+  if (partition != Json{{"filename", std::filesystem::absolute(file).lexically_normal().string()}})
+    return partition;
+  return Json{{"filename", file}};
+}
+
 }  // namespace
 
 ConfigSpec file_source_spec() {
-  return ConfigSpec{
+  ConfigSpec spec{
       "file",
       ComponentKind::kSource,
       "Lines of a file or stdin as STRING records (Kafka's FileStreamSource)",
@@ -601,6 +618,13 @@ ConfigSpec file_source_spec() {
            "(int8..int64, float32, float64, boolean, string, decimal(p,s), date, time, "
            "timestamp); unlisted columns are optional strings. An unquoted empty field is null"},
       }};
+  spec.connect.connector_class = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+  spec.connect.implied = {{"format", "lines"}};
+  spec.connect.kpipe_only = {"poll.interval.ms", "buffer.bytes", "format",
+                             "csv.delimiter",    "csv.quote",    "csv.schema"};
+  spec.connect.partition_to_kpipe = connect_to_kpipe_partition;
+  spec.connect.partition_to_connect = kpipe_to_connect_partition;
+  return spec;
 }
 
 std::unique_ptr<Source> make_file_source() {

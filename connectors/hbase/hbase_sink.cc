@@ -245,8 +245,34 @@ ConfigSpec hbase_sink_spec() {
       {"batch.size", FieldType::kInt, "1000", false, "Rows per PUT", {}, false, 1, 1000000},
   };
   fields.insert(fields.end(), own.begin(), own.end());
-  return ConfigSpec{"hbase", ComponentKind::kSink,
-                    "Records as rows of HBase tables through the REST gateway", std::move(fields)};
+  ConfigSpec spec{"hbase", ComponentKind::kSink,
+                  "Records as rows of HBase tables through the REST gateway", std::move(fields)};
+  // Confluent's HBase sink (commercial) talks to ZooKeeper and the region servers, and wants the
+  // value as a struct of families of columns; kpipe talks to the REST gateway and maps flat
+  // fields to one family (README: Kafka Connect).
+  ConnectSpec& connect = spec.connect;
+  connect.connector_class = "io.confluent.connect.hbase.HBaseSinkConnector";
+  connect.renamed = {{"row.key.delimiter", "rowkey.delimiter"}, {"max.batch.size", "batch.size"}};
+  const std::string rest = "kpipe reaches HBase through its REST gateway (hbase.rest.url)";
+  for (const char* key :
+       {"hbase.zookeeper.quorum", "hbase.zookeeper.property.clientPort", "zookeeper.znode.parent",
+        "hbase.cluster.distributed", "hbase.master.kerberos.principal",
+        "hbase.regionserver.kerberos.principal", "hbase.keytab.file", "hbase.user.principal",
+        "hbase.rpc.protection", "kerberos.ticket.renew.period.ms", "proxy.url", "proxy.user",
+        "proxy.password"})
+    connect.ignored.emplace_back(key, rest);
+  for (const char* key : {"confluent.topic.bootstrap.servers", "confluent.topic.replication.factor",
+                          "confluent.license"})
+    connect.ignored.emplace_back(key, "Confluent's license topic; kpipe needs none");
+  connect.ignored.emplace_back("auto.create.tables", "kpipe writes to existing tables");
+  connect.ignored.emplace_back("auto.create.column.families", "kpipe writes to existing tables");
+  connect.ignored.emplace_back("insert.mode", "kpipe's PUTs are upserts");
+  connect.ignored.emplace_back("error.mode", "the errors.* keys say what a bad record does");
+  connect.ignored.emplace_back("retry.timeout.ms", "errors.retry.timeout covers it");
+  connect.kpipe_only = {"field.mapping", "pk.fields", "hbase.table"};
+  connect.not_exported = {"hbase.rest."};
+  connect.export_needs = {"hbase.zookeeper.quorum"};
+  return spec;
 }
 
 void register_hbase(Registry& registry) {

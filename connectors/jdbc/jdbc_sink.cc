@@ -845,6 +845,17 @@ ConfigSpec jdbc_sink_spec() {
   spec.fields.insert(spec.fields.begin(), jdbc::connection_fields().begin(),
                      jdbc::connection_fields().end());
   spec.check = JdbcSink::check;
+  spec.connect.connector_class = "io.confluent.connect.jdbc.JdbcSinkConnector";
+  spec.connect.ignored = {{"max.retries", "errors.retry.timeout covers it"},
+                          {"retry.backoff.ms", "errors.retry.delay.max.ms covers it"},
+                          {"dialect.name", "kpipe picks the dialect from connection.url"},
+                          {"quote.sql.identifiers", "kpipe always quotes identifiers"},
+                          {"table.types", "kpipe writes tables"},
+                          {"timestamp.precision.mode", "kpipe keeps the record's precision"},
+                          {"timestamp.fields.list", "kpipe keeps the record's precision"},
+                          {"mssql.use.merge.holdlock", "kpipe has no SQL Server dialect"},
+                          {"trim.sensitive.log", "kpipe never logs values"}};
+  spec.connect.kpipe_only = {"exactly.once", "exactly.once.offsets.table"};
   return spec;
 }
 

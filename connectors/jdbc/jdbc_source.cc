@@ -531,6 +531,21 @@ ConfigSpec jdbc_source_spec() {
   spec.fields.insert(spec.fields.begin(), jdbc::connection_fields().begin(),
                      jdbc::connection_fields().end());
   spec.check = JdbcSource::check;
+  spec.connect.connector_class = "io.confluent.connect.jdbc.JdbcSourceConnector";
+  const std::string not_needed = "kpipe does not need it (see the README's JDBC section)";
+  spec.connect.ignored = {
+      {"table.poll.interval.ms", "kpipe reads the table list at each start"},
+      {"table.monitoring.startup.polling.limit.ms", "kpipe reads the table list at each start"},
+      {"dialect.name", "kpipe picks the dialect from connection.url"},
+      {"quote.sql.identifiers", "kpipe always quotes identifiers"},
+      {"schema.pattern", not_needed},
+      {"catalog.pattern", not_needed},
+      {"transaction.isolation.mode", "kpipe reads each batch in one transaction"},
+      {"query.retry.attempts", "errors.retry.timeout covers it"},
+      {"timestamp.granularity", "kpipe keeps each database's own precision"},
+      {"date.calendar.system", not_needed},
+      {"query.masked", "kpipe never logs the query's values"},
+      {"numeric.precision.mapping", "deprecated by Connect; use numeric.mapping"}};
   return spec;
 }
 

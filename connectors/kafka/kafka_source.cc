@@ -81,7 +81,15 @@ ConfigSpec kafka_source_spec() {
   batch.description = "Maximum records per batch";
   batch.min = 1;
   batch.max = 1000000;
-  spec.fields = {servers, topics, regex, group, batch};
+  FieldSpec from_group;
+  from_group.name = "offsets.from.group";
+  from_group.type = FieldType::kBool;
+  from_group.default_value = "false";
+  from_group.description =
+      "A partition the offsets file has no entry for starts at the group's committed offset when "
+      "it has one (Connect's behaviour: how a Connect sink connector's position carries over), "
+      "else as auto.offset.reset says";
+  spec.fields = {servers, topics, regex, group, batch, from_group};
   spec.passthrough = true;
   spec.passthrough_description =
       "a librdkafka consumer property, passed as written (security.protocol, ssl.*, sasl.*, "
@@ -127,6 +135,7 @@ Status KafkaSource::open(const Config& config, const RunContext& context,
     subscription.push_back(regex);
   }
   group_id_ = config.has("group.id") ? config.str("group.id") : "kpipe-" + context.pipeline_name;
+  offsets_from_group_ = config.boolean("offsets.from.group");
   if (group_id_.empty()) return config.invalid("group.id", "must not be empty");
 
   KafkaConf conf;
@@ -205,6 +214,19 @@ void KafkaSource::assign(rd_kafka_topic_partition_list_t* partitions) {
       } else {
         tp.offset = n->get<int64_t>();
         from = "the offsets file";
+      }
+    } else if (offsets_from_group_) {
+      PartitionList one(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(one.get(), tp.topic, tp.partition);
+      rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), one.get(), kWatermarkTimeoutMs);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = one->elems[0].err;
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        callback_error_ =
+            Status::Runtime("cannot read group '" + group_id_ + "' offset of " +
+                            where(tp.topic, tp.partition) + ": " + rd_kafka_err2str(err));
+      } else if (one->elems[0].offset >= 0) {
+        tp.offset = one->elems[0].offset;
+        from = "group '" + group_id_ + "'";
       }
     }
     if (!context_->follow) {

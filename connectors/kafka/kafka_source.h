@@ -82,6 +82,7 @@ class KafkaSource : public Source {
   std::string group_id_;
   std::string bootstrap_;
   size_t batch_size_ = 2000;
+  bool offsets_from_group_ = false;                   // offsets.from.group
   int64_t reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;  // where a partition without an offset starts
   bool assigned_once_ = false;
   bool exhausted_ = false;

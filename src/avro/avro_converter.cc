@@ -288,6 +288,7 @@ ConfigSpec avro_converter_spec() {
            "do not produce"},
       }};
   spec.check = check_avro_config;
+  spec.connect_class = "io.confluent.connect.avro.AvroConverter";
   return spec;
 }
 
