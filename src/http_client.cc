@@ -62,7 +62,7 @@ Status HttpClient::send(const std::string& method, const std::string& url, const
   *response = HttpResponse();
   CURL* c = curl_.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  const bool has_body = method == "PUT" || method == "POST";
+  const bool has_body = method == "PUT" || method == "POST" || method == "PATCH";
   curl_easy_setopt(c, CURLOPT_HTTPGET, has_body ? 0L : 1L);
   if (has_body) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);

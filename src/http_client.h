@@ -36,7 +36,7 @@ bool transient_curl_error(CURLcode rc);
 class HttpClient {
  public:
   Status open(const HttpOptions& options);
-  // One request to an absolute URL; `body` is sent for POST and PUT.
+  // One request to an absolute URL; `body` is sent for POST, PUT and PATCH.
   Status send(const std::string& method, const std::string& url, const std::string& body,
               HttpResponse* response);
 
