@@ -320,7 +320,8 @@ int main_impl(int argc, char** argv) {
     specs.push_back(&errors_spec());
     for (const ConfigSpec* s : specs) {
       all.push_back(s->name);
-      if (s->name == name || (!s->connect_class.empty() && s->connect_class == name))
+      if (s->name == name || (!s->connect_class.empty() && s->connect_class == name) ||
+          s->connect.matches(name))
         found.push_back(s);
     }
     if (found.empty()) {

@@ -500,6 +500,7 @@ namespace {
 
 Status connector_pipeline(ConnectorFile connector, const ConnectorOptions& options,
                           const Registry& registry, ConnectorPipeline* out) {
+  *out = ConnectorPipeline();
   ConnectProps worker;
   ConfigProviders providers;
   if (!options.worker_file.empty()) {
