@@ -54,6 +54,9 @@ struct ConnectSpec {
   // export, and the Connect keys that take their place (the user passes them with --set).
   std::vector<std::string> not_exported;
   std::vector<std::string> export_needs;
+  // Connect keys an export sets when the pipeline leaves them to kpipe's default: {key, value};
+  // "${pipeline}" in a value is the pipeline's name (the file source's topic).
+  std::vector<std::pair<std::string, std::string>> export_defaults;
   // Source partitions, where Connect's form differs from kpipe's (a relative file name).
   std::function<nlohmann::json(const class Config&, const nlohmann::json&)> partition_to_kpipe;
   std::function<nlohmann::json(const class Config&, const nlohmann::json&)> partition_to_connect;

@@ -186,6 +186,13 @@ struct Mapper {
         if (to == key) connect_key = from;
       config->emplace_back(connect_key, value);
     }
+    for (auto [key, value] : connect.export_defaults) {
+      bool has = false;
+      for (const auto& kv : *config) has = has || kv.first == key;
+      if (has) continue;
+      if (value == "${pipeline}") value = pipeline.name;
+      config->emplace_back(key, value);
+    }
     return Status::Ok();
   }
 

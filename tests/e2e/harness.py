@@ -267,3 +267,109 @@ class SchemaRegistry:
         """Listens again on the same port (SIGUSR2); returns once it accepts connections."""
         self.proc.send_signal(signal.SIGUSR2)
         self._await(True, "come back up")
+
+
+# -- Kafka Connect REST stand-in (tests/fixtures/connect_rest.py) --------------------------------
+class ConnectCluster:
+    """tests/fixtures/connect_rest.py (a Kafka Connect REST API stand-in) in the background; its
+    URL from the first stdout line. version is what GET / answers and the endpoints follow
+    (the fixture's default 3.7.0); user="USER:PASSWORD" requires Basic auth; tls=(cert, key)
+    serves HTTPS; rebalance_409=N makes the first N forwarded requests answer 409; plugins is
+    the fixture's --plugins list. Helpers authenticate as `user` unless given auth=(user,
+    password) or auth=False."""
+
+    SCRIPT = os.path.join(SOURCE_DIR, "tests", "fixtures", "connect_rest.py")
+
+    def __init__(self, version=None, user=None, tls=None, rebalance_409=None, plugins=None):
+        args = ["/usr/bin/python3", self.SCRIPT, "--exit-on-stdin-eof"]
+        if version:
+            args += ["--version", version]
+        if user:
+            args += ["--user", user]
+        if tls:
+            args += ["--tls", *tls]
+        if rebalance_409:
+            args += ["--rebalance-409", str(rebalance_409)]
+        if plugins is not None:
+            args += ["--plugins", ",".join(plugins)]
+        self.user = user
+        self._stderr = tempfile.TemporaryFile()
+        # stdin stays open: the fixture exits when it closes, so a killed test leaves no cluster.
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self.url = self.proc.stdout.readline().decode().strip()
+        if not self.url:
+            self.proc.wait(timeout=30)
+            self._stderr.seek(0)
+            raise RuntimeError("connect_rest.py printed nothing: " + self._stderr.read().decode())
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self._ssl = None
+        if tls:
+            self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # helpers trust the fixture as is
+            self._ssl.check_hostname = False
+            self._ssl.verify_mode = ssl.CERT_NONE
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self._stderr.close()
+
+    def call(self, method, path, body=None, auth=None):
+        """(HTTP status, parsed JSON answer or None) of one request; never raises on an HTTP error.
+        body: a JSON value, or bytes/str sent as they are (with Content-Type application/json)."""
+        if body is None:
+            data = None
+        elif isinstance(body, bytes):
+            data = body
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        credentials = (self.user and tuple(self.user.split(":", 1))) if auth is None else auth
+        if credentials:
+            token = base64.b64encode(":".join(credentials).encode()).decode()
+            req.add_header("Authorization", "Basic " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=self._ssl) as r:
+                status, text = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read()
+        try:
+            return status, json.loads(text) if text.strip() else None
+        except ValueError:
+            return status, None
+
+    def _ok(self, method, path, body=None):
+        status, answer = self.call(method, path, body, auth=False)
+        if status != 200:
+            raise AssertionError(f"connect fixture: {method} {path}: HTTP {status} {answer}")
+        return answer
+
+    def requests(self):
+        """[{"method", "path", "query", "body", "user", "status"}, ...] of the Connect requests
+        received (fixture controls excluded)."""
+        return self._ok("GET", "/__fixture/requests")
+
+    def reset_log(self):
+        self._ok("POST", "/__fixture/reset-log", {})
+
+    def set_offsets(self, name, offsets, type=None):
+        """Replaces the stored offsets of connector `name` ([{"partition", "offset"}]); type
+        "source" or "sink" (default: the connector's, else source)."""
+        body = {"offsets": offsets}
+        if type:
+            body["type"] = type
+        self._ok("POST", f"/__fixture/offsets/{urllib.parse.quote(name, safe='')}", body)
+
+    def set_state(self, name, state, tasks=None):
+        """Forces a connector's state (RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED) and task count
+        (default 0 for STOPPED, else 1)."""
+        body = {"state": state}
+        if tasks is not None:
+            body["tasks"] = tasks
+        self._ok("POST", f"/__fixture/state/{urllib.parse.quote(name, safe='')}", body)

@@ -136,7 +136,7 @@ class HandoverTest(harness.TempDirTest):
         self.assertIn("importing needs Kafka Connect 3.5 or later", err)
         err = self.run_kpipe("connect", "import", "nobody", "--connect-url", c.url, "-o",
                              self.path("x.yaml"), expect=1).stderr.decode()
-        self.assertIn("Connector nobody not found", err)
+        self.assertIn('HTTP 404: {"error_code":404,"message":"No status found for connector nobody"}', err)
 
     def test_connect_3_6_creates_then_stops_at_once(self):
         c = self.cluster(version="3.6.2")
