@@ -274,13 +274,15 @@ class ConnectCluster:
     """tests/fixtures/connect_rest.py (a Kafka Connect REST API stand-in) in the background; its
     URL from the first stdout line. version is what GET / answers and the endpoints follow
     (the fixture's default 3.7.0); user="USER:PASSWORD" requires Basic auth; tls=(cert, key)
-    serves HTTPS; rebalance_409=N makes the first N forwarded requests answer 409; plugins is
+    serves HTTPS; rebalance_409=N makes the first N forwarded requests answer 409 (GETs too with
+    rebalance_409_gets=True); plugins is
     the fixture's --plugins list. Helpers authenticate as `user` unless given auth=(user,
     password) or auth=False."""
 
     SCRIPT = os.path.join(SOURCE_DIR, "tests", "fixtures", "connect_rest.py")
 
-    def __init__(self, version=None, user=None, tls=None, rebalance_409=None, plugins=None):
+    def __init__(self, version=None, user=None, tls=None, rebalance_409=None, plugins=None,
+                 rebalance_409_gets=False):
         args = ["/usr/bin/python3", self.SCRIPT, "--exit-on-stdin-eof"]
         if version:
             args += ["--version", version]
@@ -290,6 +292,8 @@ class ConnectCluster:
             args += ["--tls", *tls]
         if rebalance_409:
             args += ["--rebalance-409", str(rebalance_409)]
+        if rebalance_409_gets:
+            args += ["--rebalance-409-gets"]
         if plugins is not None:
             args += ["--plugins", ",".join(plugins)]
         self.user = user

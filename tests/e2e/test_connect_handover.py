@@ -204,16 +204,13 @@ class HandoverTest(harness.TempDirTest):
         self.assertEqual([m for m, _, _ in self.requests(c)], ["GET", "POST"])
 
     def test_a_rebalance_409_is_retried_for_reads(self):
-        c = self.cluster(rebalance_409=3, rebalance_409_gets=True)
-        create = {"name": "r", "initial_state": "STOPPED",
-                  "config": {"connector.class": "FileStreamSource", "file": "f.txt", "topic": "t"}}
-        self.assertEqual(c.call("POST", "/connectors", create)[0], 409)
-        self.assertEqual(c.call("POST", "/connectors", create)[0], 201)
-        c.reset_log()
-        out = self.run_kpipe("connect", "import", "r", "--connect-url", c.url, "-o", self.path("r.yaml"))
+        c = self.cluster(rebalance_409=1, rebalance_409_gets=True)
+        out = self.run_kpipe("connect", "import", "nobody", "--connect-url", c.url, "-o",
+                             self.path("r.yaml"), expect=1)
         self.assertIn("trying again", out.stderr.decode())
-        self.assertEqual(self.requests(c)[:2], [("GET", "/", None), ("GET", "/", None)])
-
+        self.assertIn("No status found for connector nobody", out.stderr.decode())
+        self.assertEqual([(m, p) for m, p, _ in self.requests(c)],
+                         [("GET", "/"), ("GET", "/"), ("GET", "/connectors/nobody/status")])
 
 if __name__ == "__main__":
     unittest.main()

@@ -410,5 +410,18 @@ class RebalanceTest(ConnectTest):
         self.assertEqual(statuses, [409, 500, 409, 201])
 
 
+class RebalanceGetsTest(ConnectTest):
+    KW = {"rebalance_409": 2, "rebalance_409_gets": True}
+
+    def test_gets_draw_on_the_same_409s(self):
+        self.assertError(self.call("GET", "/"), 409, REBALANCE)
+        self.assertError(self.call("GET", "/connectors"), 409, REBALANCE)
+        self.assertEqual(self.call("GET", "/connectors"), (200, []))
+        self.assertEqual(self.create(file_source("g1"))["name"], "g1")
+        statuses = [(e["method"], e["path"], e["status"]) for e in self.cluster.requests()]
+        self.assertEqual(statuses, [("GET", "/", 409), ("GET", "/connectors", 409),
+                                    ("GET", "/connectors", 200), ("POST", "/connectors", 201)])
+
+
 if __name__ == "__main__":
     unittest.main()
