@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "connect/connect_commands.h"
 #include "connect/handover.h"
@@ -75,16 +76,20 @@ bool looks_secret(const std::string& key) {
   return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
 }
 
-void print_component(const std::string& scope, const ComponentConfig& c, const ConfigSpec& spec) {
+// `hidden`: values config providers gave a Connect connector, secrets wherever they land.
+void print_component(const std::string& scope, const ComponentConfig& c, const ConfigSpec& spec,
+                     const std::set<std::string>& hidden = {}) {
   std::cout << scope << ": " << c.name << "\n";
   for (const auto& f : spec.fields) {
     auto it = c.config.values.find(f.name);
     if (it == c.config.values.end()) continue;
-    std::cout << "  " << f.name << " = " << show_value(&f, it->second)
+    const std::string shown = show_value(&f, it->second);
+    std::cout << "  " << f.name << " = " << (hidden.count(shown) ? "(secret)" : shown)
               << (c.config.user_set(f.name) ? "" : "  (default)") << "\n";
   }
   for (const auto& [k, v] : c.config.passthrough)
-    std::cout << "  " << k << " = " << (looks_secret(k) ? "(secret)" : v) << "\n";
+    std::cout << "  " << k << " = " << (looks_secret(k) || hidden.count(v) ? "(secret)" : v)
+              << "\n";
 }
 
 Json spec_json(const ConfigSpec& spec) {
@@ -388,8 +393,11 @@ int main_impl(int argc, char** argv) {
 
   if (*validate) {
     std::cout << pipeline_file << ": valid pipeline '" << pipeline.name << "'\n";
-    print_component("source", pipeline.source, registry.source(pipeline.source.name)->spec);
-    print_component("sink", pipeline.sink, registry.sink(pipeline.sink.name)->spec);
+    const std::set<std::string> hidden =
+        connector ? connector->secret_values : std::set<std::string>{};
+    print_component("source", pipeline.source, registry.source(pipeline.source.name)->spec,
+                    hidden);
+    print_component("sink", pipeline.sink, registry.sink(pipeline.sink.name)->spec, hidden);
     print_component("converter.key", pipeline.key_converter,
                     registry.converter(pipeline.key_converter.name)->spec);
     print_component("converter.value", pipeline.value_converter,

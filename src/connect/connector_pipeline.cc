@@ -531,6 +531,8 @@ Status connector_pipeline(ConnectorFile connector, const ConnectorOptions& optio
   out->connector_file = connector.config.path;
   out->initial_state = connector.initial_state;
   KPIPE_RETURN_IF_ERROR(b.build());
+  for (const auto& e : connector.config.entries)
+    if (b.secrets.count(e.key)) out->secret_values.insert(e.value);
   YamlWriter w;
   out->yaml = render(b, w);
   Status st =

@@ -28,6 +28,7 @@ struct ConnectorPipeline {
   std::string initial_state;         // RUNNING | PAUSED | STOPPED (connect-standalone's JSON)
   const ConfigSpec* spec = nullptr;  // the kpipe connector standing for the Connect class
   bool is_source = true;             // a Connect source connector (else a sink connector)
+  std::set<std::string> secret_values;  // what config providers gave: never printed
 };
 
 struct ConnectorOptions {

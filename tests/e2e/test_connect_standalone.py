@@ -239,6 +239,10 @@ class StandaloneTest(harness.TempDirTest):
             "topic=${file:%s:topic.name}" % self.path("creds.properties"), ""]), "w")
         self.run_kpipe("connect-standalone", worker, source, env={"KPIPE_TEST_FILE": "test.txt"})
         self.assertEqual(len(topic(mock.bootstrap, "from-provider")), 2)
+        # What a provider gave is a secret in every output.
+        out = self.run_kpipe("validate", source, "--worker", worker, env={"KPIPE_TEST_FILE": "test.txt"})
+        self.assertIn("topic = (secret)", out.stdout.decode())
+        self.assertNotIn("from-provider", out.stdout.decode() + out.stderr.decode())
         # convert keeps them as variables kpipe resolves itself.
         out = self.run_kpipe("convert", source, "--worker", worker)
         self.assertIn('"${env:KPIPE_TEST_FILE}"', out.stdout.decode())
