@@ -180,6 +180,7 @@ void register_file(Registry& registry) {
   sink.connect.connector_class = "org.apache.kafka.connect.file.FileStreamSinkConnector";
   sink.connect.implied = {{"format", "string"}};
   sink.connect.kpipe_only = {"exactly.once"};
+  sink.connect.export_needs = {"file"};  // a worker's stdout is nobody's
   sink.check = [](const Config& config) {
     if (config.boolean("exactly.once") && !config.has("file"))
       return config.invalid("exactly.once", "needs a file: stdout cannot be cut back");

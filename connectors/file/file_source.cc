@@ -621,6 +621,7 @@ ConfigSpec file_source_spec() {
   spec.connect.connector_class = "org.apache.kafka.connect.file.FileStreamSourceConnector";
   spec.connect.implied = {{"format", "lines"}};
   spec.connect.export_defaults = {{"topic", "${pipeline}"}};
+  spec.connect.export_needs = {"file"};  // a worker's stdin is nobody's
   spec.connect.kpipe_only = {"poll.interval.ms", "buffer.bytes", "format",
                              "csv.delimiter",    "csv.quote",    "csv.schema"};
   spec.connect.partition_to_kpipe = connect_to_kpipe_partition;

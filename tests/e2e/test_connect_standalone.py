@@ -319,7 +319,8 @@ class JdbcResumeTest(harness.TempDirTest):
         self.assertEqual(out.returncode, 0, out.stderr.decode())
         got = [json.loads(v.split("|", 1)[1])["payload"]["username"]
                for v in topic(mock.bootstrap, "mysql.login")]
-        self.assertEqual(got, ["new-one", "new-two"])
+        # Keyless records may take different partitions: the set, not the order.
+        self.assertEqual(sorted(got), ["new-one", "new-two"])
 
 
 if __name__ == "__main__":
