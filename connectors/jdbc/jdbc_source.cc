@@ -532,6 +532,8 @@ ConfigSpec jdbc_source_spec() {
                      jdbc::connection_fields().end());
   spec.check = JdbcSource::check;
   spec.connect.connector_class = "io.confluent.connect.jdbc.JdbcSourceConnector";
+  // Connect requires topic.prefix; kpipe's default is none (table mode: the table's name).
+  spec.connect.export_defaults = {{"topic.prefix", ""}};
   const std::string not_needed = "kpipe does not need it (see the README's JDBC section)";
   spec.connect.ignored = {
       {"table.poll.interval.ms", "kpipe reads the table list at each start"},
