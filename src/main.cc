@@ -395,8 +395,7 @@ int main_impl(int argc, char** argv) {
     std::cout << pipeline_file << ": valid pipeline '" << pipeline.name << "'\n";
     const std::set<std::string> hidden =
         connector ? connector->secret_values : std::set<std::string>{};
-    print_component("source", pipeline.source, registry.source(pipeline.source.name)->spec,
-                    hidden);
+    print_component("source", pipeline.source, registry.source(pipeline.source.name)->spec, hidden);
     print_component("sink", pipeline.sink, registry.sink(pipeline.sink.name)->spec, hidden);
     print_component("converter.key", pipeline.key_converter,
                     registry.converter(pipeline.key_converter.name)->spec);

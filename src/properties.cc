@@ -61,92 +61,118 @@ void append_utf8(uint32_t cp, std::string* out) {
   }
 }
 
-// Properties.loadConvert: resolves the escapes of a key or value. \uXXXX pairs of surrogates
-// become one character.
+// Properties.loadConvert: resolves the escapes of a key or value. A \uXXXX pair of surrogates
+// is one character; a lone surrogate is '?', as Java's UTF-8 encoder writes it.
 Status unescape(const std::string& in, std::string* out) {
   out->clear();
-  uint32_t high = 0;  // a pending high surrogate
+  uint32_t high = 0;  // a high surrogate waiting for its low half
+  const auto flush = [&] {
+    if (high) *out += '?';
+    high = 0;
+  };
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c != '\\' || i + 1 == in.size()) {
+      flush();
       if (c != '\\') *out += c;
       continue;
     }
     c = in[++i];
-    if (c == 'u') {
-      uint32_t cp = 0;
-      for (int k = 1; k <= 4; ++k) {
-        if (i + static_cast<size_t>(k) >= in.size())
-          return Status::Invalid("Malformed \\uxxxx encoding.");
-        char h = in[i + static_cast<size_t>(k)];
-        if (!std::isxdigit(static_cast<unsigned char>(h)))
-          return Status::Invalid("Malformed \\uxxxx encoding.");
-        cp = cp * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h))
-                                                 ? h - '0'
-                                                 : std::tolower(h) - 'a' + 10);
-      }
-      i += 4;
-      if (cp >= 0xD800 && cp < 0xDC00) {
-        high = cp;
-        continue;
-      }
-      if (cp >= 0xDC00 && cp < 0xE000 && high) {
-        cp = 0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00);
-      }
-      high = 0;
-      append_utf8(cp, out);
+    if (c != 'u') {
+      flush();
+      *out += c == 't' ? '\t' : c == 'r' ? '\r' : c == 'n' ? '\n' : c == 'f' ? '\f' : c;
       continue;
     }
-    *out += c == 't' ? '\t' : c == 'r' ? '\r' : c == 'n' ? '\n' : c == 'f' ? '\f' : c;
+    if (i + 4 >= in.size())  // four hex digits must follow
+      return Status::Invalid("Malformed \\uxxxx encoding.");
+    uint32_t cp = 0;
+    for (size_t k = 1; k <= 4; ++k) {
+      const char h = in[i + k];
+      if (!std::isxdigit(static_cast<unsigned char>(h)))
+        return Status::Invalid("Malformed \\uxxxx encoding.");
+      cp = cp * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(h))
+                                               ? h - '0'
+                                               : std::tolower(h) - 'a' + 10);
+    }
+    i += 4;
+    if (cp >= 0xDC00 && cp < 0xE000 && high) {
+      append_utf8(0x10000 + ((high - 0xD800) << 10) + (cp - 0xDC00), out);
+      high = 0;
+      continue;
+    }
+    flush();
+    if (cp >= 0xD800 && cp < 0xDC00) {
+      high = cp;
+    } else {
+      append_utf8(cp >= 0xDC00 && cp < 0xE000 ? '?' : cp, out);
+    }
   }
+  flush();
   return Status::Ok();
 }
 
-// Properties.LineReader: logical lines with their first physical line number.
-struct LogicalLine {
-  std::string text;
-  int line;
-};
+// Properties.LineReader: the next logical line and the physical line its text starts on; false
+// at the end. Its quirks are Java's: a comment or a blank line may follow a continuation that
+// left the line empty, and a lone '\' ending the last line gives an empty key.
+class LineReader {
+ public:
+  explicit LineReader(const std::string& text) : text_(text) {}
 
-std::vector<LogicalLine> logical_lines(const std::string& text) {
-  std::vector<std::string> physical;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find_first_of("\r\n", pos);
-    if (end == std::string::npos) {
-      physical.push_back(text.substr(pos));
-      break;
-    }
-    physical.push_back(text.substr(pos, end - pos));
-    pos = end + (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n' ? 2 : 1);
-  }
-  std::vector<LogicalLine> out;
-  for (size_t i = 0; i < physical.size(); ++i) {
-    std::string line = physical[i];
-    size_t start = 0;
-    while (start < line.size() && is_blank(line[start])) ++start;
-    if (start == line.size() || line[start] == '#' || line[start] == '!') continue;
-    LogicalLine logical{"", static_cast<int>(i) + 1};
-    std::string part = line.substr(start);
+  bool next(std::string* out, int* start) {
+    out->clear();
+    bool skip_blanks = true, continued = false, backslash = false;
     while (true) {
-      size_t slashes = 0;
-      while (slashes < part.size() && part[part.size() - 1 - slashes] == '\\') ++slashes;
-      if (slashes % 2 == 0 || i + 1 >= physical.size()) {
-        if (slashes % 2 == 1) part.pop_back();  // a continuation at the end of the file
-        logical.text += part;
-        break;
+      if (pos_ == text_.size()) {
+        if (out->empty()) return false;
+        if (backslash) out->pop_back();
+        return true;
       }
-      part.pop_back();
-      logical.text += part;
-      part = physical[++i];
-      size_t skip = 0;
-      while (skip < part.size() && is_blank(part[skip])) ++skip;
-      part = part.substr(skip);
+      const char c = text_[pos_++];
+      const bool eol = end_of_line(c);
+      if (skip_blanks) {
+        if (is_blank(c) || (eol && !continued)) continue;
+        skip_blanks = continued = false;
+      }
+      if (out->empty() && (c == '#' || c == '!')) {  // a comment: up to the end of the line
+        while (pos_ < text_.size() && !end_of_line(text_[pos_++])) {
+        }
+        skip_blanks = true;
+        continue;
+      }
+      if (!eol) {
+        if (out->empty()) *start = line_;
+        *out += c;
+        backslash = c == '\\' && !backslash;
+        continue;
+      }
+      if (out->empty()) {
+        skip_blanks = true;
+      } else if (!backslash || (pos_ == text_.size() && !crlf_)) {  // Java looks after '\r'
+        if (backslash) out->pop_back();
+        return true;
+      } else {
+        out->pop_back();  // a continuation: leading blanks of the next line are dropped
+        skip_blanks = continued = true;
+        backslash = false;
+      }
     }
-    out.push_back(std::move(logical));
   }
-  return out;
-}
+
+ private:
+  // True for '\n', '\r' and "\r\n" (consumed whole); counts the line.
+  bool end_of_line(char c) {
+    if (c != '\n' && c != '\r') return false;
+    crlf_ = c == '\r' && pos_ < text_.size() && text_[pos_] == '\n';
+    if (crlf_) ++pos_;
+    ++line_;
+    return true;
+  }
+
+  const std::string& text_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  bool crlf_ = false;  // the last end of line was "\r\n"
+};
 
 std::string where(const std::string& path, int line) {
   return path + ":" + std::to_string(line);
@@ -157,8 +183,10 @@ std::string where(const std::string& path, int line) {
 Status parse_properties(const std::string& text, const std::string& path, ConnectProps* out) {
   out->path = path;
   out->entries.clear();
-  for (const LogicalLine& l : logical_lines(text)) {
-    const std::string& s = l.text;
+  LineReader reader(text);
+  std::string s;
+  int line = 0;
+  while (reader.next(&s, &line)) {
     size_t i = 0;
     bool escaped = false, has_separator = false;
     for (; i < s.size(); ++i) {
@@ -186,8 +214,8 @@ Status parse_properties(const std::string& text, const std::string& path, Connec
     std::string key, value;
     Status st = unescape(raw_key, &key);
     if (st.ok()) st = unescape(s.substr(v), &value);
-    if (!st.ok()) return Status::Invalid(where(path, l.line) + ": " + st.message());
-    out->set(key, value, l.line);
+    if (!st.ok()) return Status::Invalid(where(path, line) + ": " + st.message());
+    out->set(key, value, line);
   }
   return Status::Ok();
 }

@@ -29,8 +29,9 @@ struct ConnectProps {
 };
 
 // java.util.Properties.load: '#'/'!' comments, '=', ':' or whitespace between key and value,
-// backslash continuations, \t \n \r \f \uXXXX escapes ("\x" is "x"). Kafka's Utils.loadProps
-// reads through a Reader of the platform charset; kpipe reads UTF-8.
+// backslash continuations, \t \n \r \f \uXXXX escapes ("\x" is "x"), Java's LineReader to the
+// letter. The text is UTF-8, as FileConfigProvider's Reader reads it; Kafka's Utils.loadProps
+// (worker and connector files) reads ISO-8859-1: connect/connect_files.h has that one.
 Status parse_properties(const std::string& text, const std::string& path, ConnectProps* out);
 Status load_properties_file(const std::string& path, ConnectProps* out);
 

@@ -504,7 +504,7 @@ Status connector_pipeline(ConnectorFile connector, const ConnectorOptions& optio
   ConnectProps worker;
   ConfigProviders providers;
   if (!options.worker_file.empty()) {
-    KPIPE_RETURN_IF_ERROR(load_properties_file(options.worker_file, &worker));
+    KPIPE_RETURN_IF_ERROR(load_connect_properties_file(options.worker_file, &worker));
     KPIPE_RETURN_IF_ERROR(ConfigProviders::from_worker(worker, &providers));
     if (options.resolve) {
       std::set<std::string> worker_secrets;

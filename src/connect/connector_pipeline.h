@@ -21,13 +21,13 @@ namespace kpipe {
 
 struct ConnectorPipeline {
   Pipeline pipeline;
-  std::string yaml;                  // the pipeline file it stands for (kpipe convert prints it)
-  std::string connector_name;        // Connect's name: the pipeline's, and the offsets namespace
-  std::string connector_file;        // as given
-  std::string java_offsets_file;     // the worker's offset.storage.file.filename; "" = none
-  std::string initial_state;         // RUNNING | PAUSED | STOPPED (connect-standalone's JSON)
-  const ConfigSpec* spec = nullptr;  // the kpipe connector standing for the Connect class
-  bool is_source = true;             // a Connect source connector (else a sink connector)
+  std::string yaml;                     // the pipeline file it stands for (kpipe convert prints it)
+  std::string connector_name;           // Connect's name: the pipeline's, and the offsets namespace
+  std::string connector_file;           // as given
+  std::string java_offsets_file;        // the worker's offset.storage.file.filename; "" = none
+  std::string initial_state;            // RUNNING | PAUSED | STOPPED (connect-standalone's JSON)
+  const ConfigSpec* spec = nullptr;     // the kpipe connector standing for the Connect class
+  bool is_source = true;                // a Connect source connector (else a sink connector)
   std::set<std::string> secret_values;  // what config providers gave: never printed
 };
 

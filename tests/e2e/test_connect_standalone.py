@@ -190,9 +190,19 @@ class StandaloneTest(harness.TempDirTest):
         with open(several, "rb") as f:
             self.assertEqual(self.read("connect.offsets"), f.read())
 
-    def test_seed_file_source_json(self):
-        self.write("demo-file.txt", lines(4))
+    def test_seed_001_file_source_json(self):
+        # Seed 001's request: FileStream-Source reading Kafka's config/server.properties.
+        os.makedirs(self.path("config"))
+        self.write("config/server.properties", b"broker.id=0\nlog.dirs=/tmp/kafka-logs\n")
         seed = os.path.join(CONNECT, "seed-001-file-source.json")
+        self.run_kpipe("connect-standalone", self.worker(), seed)
+        got = sorted(topic(mock.bootstrap, "kafka-config-topic"))
+        self.assertEqual(got, ["|" + STRING_SCHEMA % json.dumps(v)
+                               for v in ["broker.id=0", "log.dirs=/tmp/kafka-logs"]])
+
+    def test_seed_002_file_source_json(self):
+        self.write("demo-file.txt", lines(4))
+        seed = os.path.join(CONNECT, "seed-002-file-source.json")
         out = self.run_kpipe("connect-standalone", self.worker(), seed)
         with open(seed) as f:
             cfg = json.load(f)["config"]
