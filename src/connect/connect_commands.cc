@@ -74,6 +74,22 @@ Status connect_standalone(const std::string& worker_file,
   return worst == results.size() ? Status::Ok() : results[worst];
 }
 
+Status connect_form_offsets(const Pipeline& pipeline, const ConfigSpec* source_spec,
+                            std::vector<std::pair<Json, Json>>* out) {
+  std::unique_ptr<OffsetStore> store;
+  KPIPE_RETURN_IF_ERROR(
+      OffsetStore::open(pipeline.offsets_file, pipeline.name, OffsetStore::Mode::kRead, &store));
+  const nlohmann::ordered_json committed = store->to_kip875();
+  for (const auto& entry : committed["offsets"]) {
+    Json partition = Json::parse(entry["partition"].dump());
+    if (partition.contains("kpipe.sink")) continue;  // the file sink's own position
+    if (source_spec && source_spec->connect.partition_to_connect)
+      partition = source_spec->connect.partition_to_connect(pipeline.source.config, partition);
+    out->emplace_back(std::move(partition), Json::parse(entry["offset"].dump()));
+  }
+  return Status::Ok();
+}
+
 Status export_connect_offsets(const Pipeline& pipeline, const Registry& registry,
                               const std::string& to) {
   const ConfigSpec& spec = registry.source(pipeline.source.name)->spec;
@@ -86,18 +102,9 @@ Status export_connect_offsets(const Pipeline& pipeline, const Registry& registry
     return Status::Invalid(pipeline.file + ": no Connect source connector stands for kpipe's " +
                            pipeline.source.name + " source: there are no Connect offsets to write");
   }
-  std::unique_ptr<OffsetStore> store;
-  KPIPE_RETURN_IF_ERROR(
-      OffsetStore::open(pipeline.offsets_file, pipeline.name, OffsetStore::Mode::kRead, &store));
-  std::vector<std::pair<Json, std::optional<Json>>> offsets;
-  const nlohmann::ordered_json committed = store->to_kip875();
-  for (const auto& entry : committed["offsets"]) {
-    Json partition = Json::parse(entry["partition"].dump());
-    if (partition.contains("kpipe.sink")) continue;  // the file sink's own position
-    if (spec.connect.partition_to_connect)
-      partition = spec.connect.partition_to_connect(pipeline.source.config, partition);
-    offsets.emplace_back(partition, Json::parse(entry["offset"].dump()));
-  }
+  std::vector<std::pair<Json, Json>> committed;
+  KPIPE_RETURN_IF_ERROR(connect_form_offsets(pipeline, &spec, &committed));
+  std::vector<std::pair<Json, std::optional<Json>>> offsets(committed.begin(), committed.end());
   JavaOffsetsFile file;
   KPIPE_RETURN_IF_ERROR(read_java_offsets(to, &file));
   put_connector_offsets(&file, pipeline.name, offsets);

@@ -29,6 +29,12 @@ Status connect_standalone(const std::string& worker_file,
                           const std::vector<std::string>& connector_files, const Registry& registry,
                           const RunOptions& options, const std::atomic<bool>& stopping);
 
+// The pipeline's committed offsets as Connect names them: source partitions through
+// `source_spec`'s partition_to_connect (none for a Kafka source: its entries are already
+// Connect's sink shape), without the file sink's own position entry.
+Status connect_form_offsets(const Pipeline& pipeline, const ConfigSpec* source_spec,
+                            std::vector<std::pair<Json, Json>>* out);
+
 // kpipe offsets export-connect: the pipeline's committed source offsets into a Java worker's
 // offsets file (FileOffsetBackingStore), under the connector's name, in Connect's partition form.
 // An existing file keeps every other entry as it was, in its place.

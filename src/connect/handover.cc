@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "connect/connect_commands.h"
 #include "connect/connector_pipeline.h"
 #include "http_client.h"
 #include "offsets.h"
@@ -48,8 +49,8 @@ class ConnectRest {
     return client_.open(http);
   }
 
-  // `ok` lists the statuses that are success; any other answer is an error showing the
-  // cluster's {"error_code","message"} as it is.
+  // A 2xx answer is success; any other is an error showing the cluster's
+  // {"error_code","message"} as it is.
   Status call(const std::string& method, const std::string& path, const Ordered* body, Json* answer,
               long* status = nullptr) {
     const bool repeatable =
@@ -313,22 +314,6 @@ Status set_keys(const ConfigSpec& spec, const ExportOptions& options, Pairs* con
   return Status::Ok();
 }
 
-Status committed_offsets(const Pipeline& pipeline, const ConfigSpec* source_spec,
-                         std::vector<std::pair<Json, Json>>* out) {
-  std::unique_ptr<OffsetStore> store;
-  KPIPE_RETURN_IF_ERROR(
-      OffsetStore::open(pipeline.offsets_file, pipeline.name, OffsetStore::Mode::kRead, &store));
-  const Ordered body = store->to_kip875();
-  for (const auto& entry : body["offsets"]) {
-    Json partition = Json::parse(entry["partition"].dump());
-    if (partition.contains("kpipe.sink")) continue;
-    if (source_spec && source_spec->connect.partition_to_connect)
-      partition = source_spec->connect.partition_to_connect(pipeline.source.config, partition);
-    out->emplace_back(partition, Json::parse(entry["offset"].dump()));
-  }
-  return Status::Ok();
-}
-
 Status map_pipeline(const Pipeline& pipeline, const Registry& registry,
                     const ExportOptions& options, std::vector<Connector>* out) {
   Mapper m{pipeline, registry, {}};
@@ -371,7 +356,7 @@ Status map_pipeline(const Pipeline& pipeline, const Registry& registry,
       if (!listed_already) c.config.emplace_back("transforms", "kpipe-topic");
     }
     KPIPE_RETURN_IF_ERROR(set_keys(*source, options, &c.config));
-    KPIPE_RETURN_IF_ERROR(committed_offsets(pipeline, source, &c.offsets));
+    KPIPE_RETURN_IF_ERROR(connect_form_offsets(pipeline, source, &c.offsets));
     out->push_back(std::move(c));
   }
   if (!to_kafka) {
@@ -379,7 +364,7 @@ Status map_pipeline(const Pipeline& pipeline, const Registry& registry,
     KPIPE_RETURN_IF_ERROR(m.common(c.name, *sink, &c.config));
     if (from_kafka) {
       KPIPE_RETURN_IF_ERROR(m.kafka_keys("source", false, c.name, &c.config));
-      KPIPE_RETURN_IF_ERROR(committed_offsets(pipeline, nullptr, &c.offsets));
+      KPIPE_RETURN_IF_ERROR(connect_form_offsets(pipeline, nullptr, &c.offsets));
     } else {
       c.config.emplace_back("topics", topic);
     }
