@@ -51,6 +51,13 @@ const FieldSpec* ConfigSpec::find(const std::string& key) const {
   return nullptr;
 }
 
+bool looks_secret_key(const std::string& key) {
+  std::string lower = key;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos;
+}
+
 bool ConnectSpec::matches(const std::string& name) const {
   auto one = [&](const std::string& cls) {
     if (cls.empty()) return false;

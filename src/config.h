@@ -142,6 +142,10 @@ Status parse_config(const ConfigSpec& spec,
                     const std::vector<std::pair<std::string, std::string>>& entries,
                     const std::string& scope, Config* out);
 
+// A key whose value is a secret by its name (password, secret; any case), for keys no spec
+// declares: librdkafka pass-through keys, Connect connector keys.
+bool looks_secret_key(const std::string& key);
+
 // The closest string by edit distance, or "" when nothing is close.
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
 

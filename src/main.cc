@@ -72,10 +72,6 @@ std::string show_value(const FieldSpec* spec, const ConfigValue& v) {
       v);
 }
 
-bool looks_secret(const std::string& key) {
-  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
-}
-
 // `hidden`: values config providers gave a Connect connector, secrets wherever they land.
 void print_component(const std::string& scope, const ComponentConfig& c, const ConfigSpec& spec,
                      const std::set<std::string>& hidden = {}) {
@@ -88,7 +84,7 @@ void print_component(const std::string& scope, const ComponentConfig& c, const C
               << (c.config.user_set(f.name) ? "" : "  (default)") << "\n";
   }
   for (const auto& [k, v] : c.config.passthrough)
-    std::cout << "  " << k << " = " << (looks_secret(k) || hidden.count(v) ? "(secret)" : v)
+    std::cout << "  " << k << " = " << (looks_secret_key(k) || hidden.count(v) ? "(secret)" : v)
               << "\n";
 }
 

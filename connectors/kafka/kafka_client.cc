@@ -7,16 +7,9 @@
 
 namespace kpipe {
 
-bool is_secret_kafka_key(const std::string& key) {
-  std::string lower = key;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos;
-}
-
 std::string redact_kafka_value(const std::string& key, const std::string& value,
                                std::string message) {
-  if (value.empty() || !is_secret_kafka_key(key)) return message;
+  if (value.empty() || !looks_secret_key(key)) return message;
   static const std::string kMask = "******";
   for (size_t pos = message.find(value); pos != std::string::npos;
        pos = message.find(value, pos + kMask.size())) {
@@ -65,7 +58,7 @@ Status build_kafka_conf(const Config& config, const KafkaProperties& defaults, K
     if (!st.ok()) {
       std::string message = st.message();
       // librdkafka often names only the property; say what was written, unless it is a secret.
-      if (!is_secret_kafka_key(key) && message.find(value) == std::string::npos) {
+      if (!looks_secret_key(key) && message.find(value) == std::string::npos) {
         message += " (got '" + value + "')";
       }
       return config.invalid(key, message);

@@ -46,10 +46,6 @@ using KafkaMetadata = std::unique_ptr<const rd_kafka_metadata_t, KafkaMetadataDe
 
 using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 
-// Passthrough keys carry no `secret` flag from a spec, so any name that looks like a credential
-// (sasl.password, ssl.key.password, sasl.oauthbearer.client.secret, ...) is treated as one.
-bool is_secret_kafka_key(const std::string& key);
-
 // `message` with every occurrence of `value` replaced by "******" when `key` is secret, so a
 // librdkafka error that quotes the value cannot leak it.
 std::string redact_kafka_value(const std::string& key, const std::string& value,

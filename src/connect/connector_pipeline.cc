@@ -27,10 +27,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool looks_secret(const std::string& key) {
-  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos;
-}
-
 // Keys Connect's framework reads and kpipe has no use for: {key or prefix ending in '.', why}.
 const std::vector<std::pair<std::string, std::string>>& framework_ignored() {
   static const std::vector<std::pair<std::string, std::string>> keys = {
@@ -192,7 +188,7 @@ struct Builder {
   std::string shown(const ConnectEntry& e) const {
     if (options.resolve) return e.value;
     std::string value = as_kpipe_variables(e.value, provider_class);
-    if (looks_secret(e.key) && value.find("${") == std::string::npos) return "";
+    if (looks_secret_key(e.key) && value.find("${") == std::string::npos) return "";
     return value;
   }
 
@@ -201,7 +197,7 @@ struct Builder {
   Item item(const ConnectProps& props, const ConnectEntry& e, const std::string& kpipe_key,
             const std::string& note = "") const {
     Item it{kpipe_key, shown(e), at(props, e), note};
-    if (!options.resolve && it.value.empty() && looks_secret(e.key) && !e.value.empty()) {
+    if (!options.resolve && it.value.empty() && looks_secret_key(e.key) && !e.value.empty()) {
       const std::string var = env_name(connector.name, e.key);
       it.value = "${env:" + var + "}";
       it.note = "the connector file holds it in clear: export " + var + " instead";

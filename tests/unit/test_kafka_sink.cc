@@ -523,10 +523,10 @@ TEST_CASE("kafka sink: an unknown or invalid librdkafka property is Invalid with
 }
 
 TEST_CASE("kafka sink: secret values never appear in error messages") {
-  CHECK(is_secret_kafka_key("sasl.password"));
-  CHECK(is_secret_kafka_key("ssl.key.password"));
-  CHECK(is_secret_kafka_key("sasl.oauthbearer.client.secret"));
-  CHECK_FALSE(is_secret_kafka_key("sasl.username"));
+  CHECK(looks_secret_key("sasl.password"));
+  CHECK(looks_secret_key("ssl.key.password"));
+  CHECK(looks_secret_key("sasl.oauthbearer.client.secret"));
+  CHECK_FALSE(looks_secret_key("sasl.username"));
   CHECK(redact_kafka_value("sasl.password", "hunter2", "bad value \"hunter2\" for hunter2") ==
         "bad value \"******\" for ******");
   CHECK(redact_kafka_value("sasl.username", "bob", "bad \"bob\"") == "bad \"bob\"");
