@@ -30,6 +30,12 @@ struct RunContext {
   std::string pipeline_name;
   std::string pipeline_dir;  // folder of the pipeline file; relative paths resolve against the cwd
   bool follow = false;       // --follow: keep polling after catching up
+  // The run's task id (--task-id, run.task.id, else a generated run id) and the names of the
+  // batch headers that carry it and the end of a task (run.headers; seed 002): a Kafka source
+  // with stop.at end-of-task stops at the record of its task marked as the end.
+  std::string task_id;
+  std::string task_id_header = "taskId";
+  std::string is_end_header = "isEnd";
   // Set on SIGINT/SIGTERM. A source waiting for data checks it at least every 100 ms and returns.
   const std::atomic<bool>* stopping = nullptr;
   bool stop_requested() const { return stopping && stopping->load(std::memory_order_relaxed); }
@@ -42,6 +48,13 @@ struct RunContext {
   }
 };
 
+// What a source expects to emit in a run (seed 002's predictedTotal).
+struct Estimate {
+  std::optional<uint64_t> records;  // nullopt: the source cannot say
+  bool exact = false;               // a count of what this run will emit, not an estimate
+  std::string how;                  // for logs and status events: "COUNT(*) over 2 tables"
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -52,6 +65,14 @@ class Source {
   // (the source waits its own poll interval before returning empty).
   virtual Status poll(Batch* batch) = 0;
   virtual bool exhausted() const = 0;
+  // Called at most once, after open() and before the first poll(), when the run wants a total
+  // (run.headers, run.status, a progress bar): how many records poll() will emit from the
+  // committed offsets until exhausted(). A source that counts (`exact`) emits exactly what it
+  // counted unless the data changes meanwhile (it fixes its upper bound here). Default: unknown.
+  virtual Status estimate(Estimate* out) {
+    *out = Estimate{};
+    return Status::Ok();
+  }
   // True when records arrive as bytes (Record::key_bytes / value_bytes, e.g. from Kafka): the
   // runner's converters then turn them into schemas and values (from_bytes) before the sink.
   virtual bool produces_bytes() const { return false; }
