@@ -38,6 +38,8 @@ class ErrorHandler {
   // Makes every dead-lettered record durable (before offsets are committed).
   Status flush();
   uint64_t tolerated() const { return tolerated_; }
+  // Whether skipped records go to a dead-letter file or topic.
+  bool dead_letters() const { return file_ != nullptr || topic_sink_ != nullptr; }
 
  private:
   ErrorHandler() = default;

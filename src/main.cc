@@ -17,6 +17,7 @@
 #include "offsets.h"
 #include "pipeline.h"
 #include "registry.h"
+#include "run/run_report.h"
 #include "runner.h"
 
 namespace kpipe {
@@ -152,6 +153,30 @@ Status connect_password(const std::string& file, std::string* out) {
   return substitute("${file:" + file + "}", where, out);
 }
 
+// The run's task id, its report (status events, metrics, summary) and the checks between the
+// run flags and the pipeline.
+Status prepare_run(const Pipeline& pipeline, const Registry& registry, const std::string& task_id,
+                   RunOptions* options, ReportOptions* report_options,
+                   std::unique_ptr<RunReport>* report) {
+  const bool sink_stdout = pipeline.sink.name == "file" && !pipeline.sink.config.has("file");
+  if (report_options->summary_json == "-" && (sink_stdout || options->dry_run))
+    return Status::Invalid(std::string("--summary-json -: stdout carries the ") +
+                           (options->dry_run ? "--dry-run records" : "sink's records") +
+                           "; give a file");
+  options->task_id = !task_id.empty()                ? task_id
+                     : !pipeline.run.task_id.empty() ? pipeline.run.task_id
+                                                     : generate_run_id();
+  if (options->dry_run && pipeline.run.status())
+    spdlog::info("--dry-run: no status events are sent");
+  report_options->task_id = options->task_id;
+  report_options->follow = options->follow;
+  report_options->dry_run = options->dry_run;
+  report_options->stopping = &g_stopping;
+  KPIPE_RETURN_IF_ERROR(RunReport::open(pipeline, registry, *report_options, report));
+  options->observer = report->get();
+  return Status::Ok();
+}
+
 int main_impl(int argc, char** argv) {
   Registry registry;
   register_builtins(registry);
@@ -179,6 +204,22 @@ int main_impl(int argc, char** argv) {
   run->add_flag("--follow", run_options.follow,
                 "Keep polling after catching up (until SIGINT/SIGTERM)");
   run->add_option("--offsets", offsets_file, "Offsets file (overrides the pipeline's)");
+  std::string task_id;
+  ReportOptions report_options;
+  run->add_option("--task-id", task_id,
+                  "The run's task id (batch headers, status events); overrides run.task.id");
+  run->add_option("--metrics-file", report_options.metrics_file,
+                  "Write Prometheus metrics (textfile-collector format) here at the end of the run "
+                  "(and every 5 s with --follow)");
+  run->add_option("--summary-json", report_options.summary_json,
+                  "Append one JSON object per run (counts, offsets before and after) to this "
+                  "file; - for stdout");
+  auto* dry_run = run->add_flag("--dry-run", run_options.dry_run,
+                                "Print the records as they would be written (JSON lines on "
+                                "stdout); write nothing, commit nothing");
+  run->add_option("--limit", run_options.limit, "With --dry-run: stop after N records")
+      ->needs(dry_run)
+      ->check(CLI::PositiveNumber);
 
   auto* validate =
       app.add_subcommand("validate", "Check a pipeline file without running it")->fallthrough();
@@ -319,6 +360,7 @@ int main_impl(int argc, char** argv) {
     // The pipeline file's errors: block is described like a plugin.
     std::vector<const ConfigSpec*> specs = registry.specs();
     specs.push_back(&errors_spec());
+    specs.push_back(&run_spec());
     for (const ConfigSpec* s : specs) {
       all.push_back(s->name);
       if (s->name == name || (!s->connect_class.empty() && s->connect_class == name) ||
@@ -420,9 +462,14 @@ int main_impl(int argc, char** argv) {
     if (connector && connector->initial_state != "RUNNING")
       return fail(Status::Invalid(pipeline_file + ": the connector's initial_state is " +
                                   connector->initial_state + ": not running it"));
-    if (connector) {
+    if (connector && !run_options.dry_run) {
       if (Status st = import_connect_offsets(*connector); !st.ok()) return fail(st);
     }
+    std::unique_ptr<RunReport> report;
+    if (Status st =
+            prepare_run(pipeline, registry, task_id, &run_options, &report_options, &report);
+        !st.ok())
+      return fail(st);
     if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok())
       return fail(st);
     return 0;

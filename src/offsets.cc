@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "atomic_file.h"
+
 namespace kpipe {
 namespace fs = std::filesystem;
 
@@ -16,19 +18,6 @@ namespace {
 
 std::string errno_text() {
   return std::strerror(errno);
-}
-
-Status write_all(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::Runtime("writing offsets file " + path + ": " + errno_text());
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -161,29 +150,8 @@ nlohmann::ordered_json OffsetStore::kip875() const {
 
 Status OffsetStore::write() {
   document_["pipelines"][pipeline_] = kip875();
-  const std::string text = document_.dump(2) + "\n";
-  const std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Runtime("cannot write offsets file " + tmp + ": " + errno_text());
-  Status st = write_all(fd, text, tmp);
-  if (st.ok() && ::fsync(fd) != 0)
-    st = Status::Runtime("fsync of offsets file " + tmp + ": " + errno_text());
-  if (::close(fd) != 0 && st.ok())
-    st = Status::Runtime("closing offsets file " + tmp + ": " + errno_text());
-  if (st.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0)
-    st = Status::Runtime("renaming " + tmp + " to " + path_ + ": " + errno_text());
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  // The rename is durable only once the folder is.
-  std::string dir = fs::path(path_).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::Runtime("opening folder of " + path_ + ": " + errno_text());
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) return Status::Runtime("fsync of the folder of " + path_ + ": " + errno_text());
-  return Status::Ok();
+  return write_file_atomically(path_, document_.dump(2) + "\n")
+      .with_context("offsets file " + path_);
 }
 
 }  // namespace kpipe

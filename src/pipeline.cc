@@ -235,15 +235,16 @@ Status parse_pipeline_tree(const std::string& text, const std::string& path,
     return Status::Invalid(path + ": a pipeline file is a mapping with name, source and sink");
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
-    static const std::vector<std::string> top = {"name", "source",    "transforms", "predicates",
-                                                 "sink", "converter", "offsets",    "errors"};
+    static const std::vector<std::string> top = {"name",       "source", "transforms",
+                                                 "predicates", "sink",   "converter",
+                                                 "offsets",    "errors", "run"};
     if (std::find(top.begin(), top.end(), key) == top.end()) {
       std::string near = closest(key, top);
       return Status::Invalid(
           mark(path, kv.first.Mark()) + ": unknown top-level key '" + key + "'" +
           (near.empty() ? "" : "; did you mean '" + near + "'?") +
           " (expected name, source, transforms, predicates, converter, sink, offsets, "
-          "errors)");
+          "errors, run)");
     }
   }
   if (substitute_variables) KPIPE_RETURN_IF_ERROR(substitute_tree(root, path));
@@ -277,6 +278,9 @@ Status parse_pipeline_tree(const std::string& text, const std::string& path,
   } else {
     KPIPE_RETURN_IF_ERROR(parse_config(errors_spec(), {}, "errors", &out->errors));
   }
+
+  if (YAML::Node block = root["run"])
+    KPIPE_RETURN_IF_ERROR(parse_run_settings(block, path, out->dir, &out->run));
 
   Config offsets;
   if (YAML::Node block = root["offsets"]) {

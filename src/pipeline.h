@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "registry.h"
+#include "run/run_settings.h"
 #include "status.h"
 #include "transforms/chain.h"
 
@@ -30,6 +31,7 @@ struct Pipeline {
   Config errors;                            // the errors: block (errors.h)
   std::vector<TransformConfig> transforms;  // in the order they apply
   std::vector<PredicateConfig> predicates;
+  RunSettings run;  // the run: block
 };
 
 // Reads and validates `path`. Every error names file:line:column and the key.

@@ -16,6 +16,8 @@
 
 #include "errors.h"
 #include "offsets.h"
+#include "run/batch_headers.h"
+#include "run/dry_run_sink.h"
 
 namespace kpipe {
 
@@ -179,18 +181,32 @@ class Committer {
   std::thread thread_;  // last: started once the members above exist
 };
 
+// The progress line on a terminal (never elsewhere: cron mail stays clean); a bar with the
+// percentage and the time left when the source said how many records to expect.
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)) {}
-  void update(uint64_t records, Clock::time_point start) {
+  bool enabled() const { return enabled_; }
+  void update(uint64_t records, Clock::time_point start, std::optional<uint64_t> total) {
     if (!enabled_) return;
     auto now = Clock::now();
     if (now - start < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(250))
       return;
     last_ = now;
-    double s = seconds_since(start);
-    std::fprintf(stderr, "\r%llu records  %.0f records/s  %.1f s   ",
-                 static_cast<unsigned long long>(records), records / s, s);
+    const double s = seconds_since(start);
+    const double rate = records / s;
+    if (total && *total > 0) {
+      const double done = std::min(1.0, static_cast<double>(records) / *total);
+      const int filled = static_cast<int>(done * 30);
+      const double left = rate > 0 && records < *total ? (*total - records) / rate : 0;
+      std::fprintf(stderr, "\r[%s%s] %3.0f%%  %llu/%llu records  %.0f records/s  ETA %.0f s   ",
+                   std::string(filled, '#').c_str(), std::string(30 - filled, '.').c_str(),
+                   done * 100, static_cast<unsigned long long>(records),
+                   static_cast<unsigned long long>(*total), rate, left);
+    } else {
+      std::fprintf(stderr, "\r%llu records  %.0f records/s  %.1f s   ",
+                   static_cast<unsigned long long>(records), rate, s);
+    }
     std::fflush(stderr);
     shown_ = true;
   }
@@ -212,13 +228,21 @@ class Run {
     context_.pipeline_dir = p.dir;
     context_.follow = o.follow;
     context_.stopping = &stopping;
+    context_.task_id = o.task_id;
+    context_.task_id_header = p.run.task_id_header;
+    context_.is_end_header = p.run.is_end_header;
   }
 
   Status execute() {
+    if (pipeline_.run.headers && options_.follow)
+      return Status::Invalid(pipeline_.file +
+                             ": run.headers marks the last record of a run, and a --follow run "
+                             "has no last record: run it without --follow (e.g. from cron)");
     const std::string offsets_path =
         options_.offsets_file.empty() ? pipeline_.offsets_file : options_.offsets_file;
-    KPIPE_RETURN_IF_ERROR(
-        OffsetStore::open(offsets_path, pipeline_.name, OffsetStore::Mode::kWrite, &offsets_));
+    KPIPE_RETURN_IF_ERROR(OffsetStore::open(
+        offsets_path, pipeline_.name,
+        options_.dry_run ? OffsetStore::Mode::kRead : OffsetStore::Mode::kWrite, &offsets_));
     const int64_t retry_timeout_ms = pipeline_.errors.integer("retry.timeout");
     start_ = Clock::now();
     Status st;
@@ -251,7 +275,7 @@ class Run {
       int64_t delay_ms = backoff_ms(streak_retries);
       if (retry_timeout_ms > 0) delay_ms = std::min(delay_ms, retry_timeout_ms - elapsed_ms);
       ++streak_retries;
-      ++retries_;
+      ++counts_.retries;
       spdlog::warn(
           "pipeline '{}': retry {} in {} ms after a transient failure (re-opening from "
           "the committed offsets): {}",
@@ -263,7 +287,11 @@ class Run {
       }
     }
     progress_.clear();
-    if (ran_ || retries_ > 0) summary(st);
+    if (options_.observer) {
+      if (!started_) options_.observer->started(counts_);
+      options_.observer->finished(st, counts_);
+    }
+    if (ran_ || counts_.retries > 0) summary(st);
     return st;
   }
 
@@ -274,9 +302,14 @@ class Run {
     // Uncommitted offsets of a failed attempt: their records come again.
     (void)pending_.take();
     unacked_.clear();
-    sink_written_ = 0;  // a new sink counts its acknowledgements from 0
+    held_.clear();
+    held_offsets_ = PendingOffsets();
+    has_held_ = false;
+    sink_written_ = acked_written_ = 0;          // a new sink counts its acknowledgements from 0
+    attempt_index_ = index_ = index_committed_;  // replayed records get their indexes again
     KPIPE_RETURN_IF_ERROR(make_components());
     Status st = open_components();
+    if (st.ok() && !started_) start_run();
     if (st.ok()) {
       ran_ = true;
       last_commit_ = Clock::now();
@@ -290,7 +323,7 @@ class Run {
       } else if (!written.ok()) {
         spdlog::error("{}", written.message());
       }
-      commits_ += committer_->writes();
+      counts_.commits += committer_->writes();
       committer_.reset();
     }
     if (source_open_) source_->close();
@@ -303,9 +336,13 @@ class Run {
   Status open_components() {
     KPIPE_RETURN_IF_ERROR(sink_->open(pipeline_.sink.config, context_).with_context("sink"));
     sink_open_ = true;
-    KPIPE_RETURN_IF_ERROR(ErrorHandler::create(pipeline_.errors, pipeline_.sink.name,
-                                               pipeline_.sink.config, registry_, context_,
-                                               &errors_));
+    Config errors = pipeline_.errors;
+    if (options_.dry_run) {  // the policy applies, but nothing is dead-lettered for real
+      errors.values.erase("deadletterqueue.file");
+      errors.values.erase("deadletterqueue.topic.name");
+    }
+    KPIPE_RETURN_IF_ERROR(ErrorHandler::create(errors, pipeline_.sink.name, pipeline_.sink.config,
+                                               registry_, context_, &errors_));
     KPIPE_RETURN_IF_ERROR(sink_->restore(*offsets_).with_context("sink"));
     if (sink_->stores_offsets()) {
       // The sink's offsets were committed with its data: they are what the target holds.
@@ -328,9 +365,33 @@ class Run {
     return std::uniform_int_distribution<int64_t>(0, ceiling)(random_);
   }
 
+  // Once per run, when the first attempt opened: the source's estimate, the batch headers, the
+  // observer's start.
+  void start_run() {
+    started_ = true;
+    const bool observed = options_.observer && options_.observer->wants_estimate();
+    if (pipeline_.run.headers || observed || progress_.enabled()) {
+      Status st = source_->estimate(&counts_.predicted);
+      if (!st.ok()) {
+        spdlog::warn("pipeline '{}': the source could not estimate its records: {}", pipeline_.name,
+                     st.message());
+        counts_.predicted = Estimate{};
+      } else if (counts_.predicted.records) {
+        spdlog::info("pipeline '{}': the source expects {} {} records ({})", pipeline_.name,
+                     counts_.predicted.exact ? "exactly" : "about", *counts_.predicted.records,
+                     counts_.predicted.how);
+      }
+    }
+    if (pipeline_.run.headers)
+      headers_ = std::make_unique<BatchHeaders>(pipeline_.run, options_.task_id,
+                                                counts_.predicted.records);
+    if (options_.observer) options_.observer->started(counts_);
+  }
+
   Status make_components() {
     source_ = registry_.source(pipeline_.source.name)->make();
-    sink_ = registry_.sink(pipeline_.sink.name)->make();
+    sink_ = options_.dry_run ? make_dry_run_sink(options_.dry_run_out)
+                             : registry_.sink(pipeline_.sink.name)->make();
     key_converter_ = registry_.converter(pipeline_.key_converter.name)->make();
     value_converter_ = registry_.converter(pipeline_.value_converter.name)->make();
     KPIPE_RETURN_IF_ERROR(key_converter_->configure(pipeline_.key_converter.config, true));
@@ -344,42 +405,92 @@ class Run {
     const bool produces_bytes = source_->produces_bytes();
     acknowledges_ = sink_->acknowledges();
     Batch batch;
-    while (!context_.stop_requested()) {
+    while (!context_.stop_requested() && !reached_limit()) {
       batch.clear();
       Status st = source_->poll(&batch);
       if (!st.ok()) return finish_after(st.with_context("source"));
       const size_t polled = batch.size();
-      read_ += polled;
+      counts_.read += polled;
       // Every record's offset counts once the batch is written, skipped ones included. A record
       // that ends the run leaves the ones before it to be written and committed first.
       PendingOffsets batch_offsets;
       Status failure = prepare(batch, produces_bytes, needs_bytes, &batch_offsets);
-      if (!batch.empty()) {
-        KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
-        written_ += batch.size();
-        sink_written_ += batch.size();
+      if (options_.limit > 0 && batch.size() > options_.limit - emitted()) {
+        batch.resize(options_.limit - emitted());
+        limited_ = true;  // the run ends here, not at the source's end
       }
-      if (!acknowledges_) {
-        pending_.merge(std::move(batch_offsets));
-      } else {
-        // Committable once this sink acknowledges its first `sink_written_` records. Batches
-        // without offsets (bulk mode, stdin) count too: they bound what is in flight.
-        if (!unacked_.empty() && unacked_.back().first == sink_written_) {
-          unacked_.back().second.merge(std::move(batch_offsets));
-        } else {
-          unacked_.emplace_back(sink_written_, std::move(batch_offsets));
-        }
-      }
+      KPIPE_RETURN_IF_ERROR(headers_ ? hold(batch, std::move(batch_offsets))
+                                     : write(batch, std::move(batch_offsets)));
       if (acknowledges_) KPIPE_RETURN_IF_ERROR(collect_acknowledged());
       if (!failure.ok()) return finish_after(failure);
-      progress_.update(read_, start_);
+      progress_.update(counts_.read, start_, counts_.predicted.records);
+      if (options_.observer) options_.observer->progressed(counts_);
       if (due_for_commit()) KPIPE_RETURN_IF_ERROR(acknowledges_ ? commit_acknowledged() : commit());
       if (polled == 0 && source_->exhausted()) {
         progressed_ = true;  // caught up: a later failure starts a new retry streak
+        counts_.caught_up = true;
         if (!context_.follow) break;
       }
     }
+    // The run's last record is the held batch's last, when the source caught up: not after a
+    // stop or a failure, which leave the task's data incomplete.
+    KPIPE_RETURN_IF_ERROR(
+        release_held(counts_.caught_up && !limited_ && !context_.stop_requested()));
     return commit();
+  }
+
+  // Records written or held back to be written.
+  uint64_t emitted() const { return counts_.written + (has_held_ ? held_.size() : 0); }
+  bool reached_limit() const { return options_.limit > 0 && emitted() >= options_.limit; }
+
+  // Writes the batch to the sink; its offsets become committable once the sink has it durable.
+  Status write(Batch& batch, PendingOffsets&& batch_offsets) {
+    if (!batch.empty()) {
+      KPIPE_RETURN_IF_ERROR(sink_->write(batch).with_context("sink"));
+      counts_.written += batch.size();
+      sink_written_ += batch.size();
+      if (sink_->needs_bytes())
+        for (const Record& r : batch)
+          counts_.bytes +=
+              (r.key_bytes ? r.key_bytes->size() : 0) + (r.value_bytes ? r.value_bytes->size() : 0);
+    }
+    if (!acknowledges_) {
+      pending_.merge(std::move(batch_offsets));
+    } else {
+      // Committable once this sink acknowledges its first `sink_written_` records. Batches
+      // without offsets (bulk mode, stdin) count too: they bound what is in flight.
+      if (!unacked_.empty() && unacked_.back().first == sink_written_) {
+        unacked_.back().second.merge(std::move(batch_offsets));
+      } else {
+        unacked_.emplace_back(sink_written_, std::move(batch_offsets));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // With batch headers: stamps the batch and holds it back until the next one shows it was not
+  // the run's last (one batch of look-ahead), writing the one held before.
+  Status hold(Batch& batch, PendingOffsets&& batch_offsets) {
+    headers_->stamp(batch, &index_);
+    if (batch.empty()) {  // only skipped or filtered records: their offsets follow the held ones
+      if (has_held_) {
+        held_offsets_.merge(std::move(batch_offsets));
+        return Status::Ok();
+      }
+      return write(batch, std::move(batch_offsets));
+    }
+    KPIPE_RETURN_IF_ERROR(release_held(false));
+    held_.swap(batch);
+    held_offsets_ = std::move(batch_offsets);
+    has_held_ = true;
+    return Status::Ok();
+  }
+
+  Status release_held(bool last) {
+    if (!has_held_) return Status::Ok();
+    has_held_ = false;
+    if (last) headers_->mark_end(held_.back());
+    return write(held_, std::move(held_offsets_));
   }
 
   // Runs the converters and the transforms over the batch; records that fail (or that the source
@@ -422,14 +533,16 @@ class Run {
         break;
       }
       if (stage.empty()) {
-        ++filtered_;
+        ++counts_.filtered;
       } else {
+        ++counts_.record_errors;
         failure = errors_->handle(stage, r, error, class_name);
         if (!failure.ok()) {
           end = i;  // this record and the ones after it are neither written nor committed
           break;
         }
-        ++skipped_;
+        ++counts_.skipped;
+        if (errors_->dead_letters()) ++counts_.dead_lettered;
       }
       ++dropped;
       drop_[i] = 1;
@@ -451,7 +564,8 @@ class Run {
 
   // A failure after the sink saw every record before it: commit those, then report it.
   Status finish_after(const Status& failure) {
-    Status st = commit();
+    Status st = release_held(false);
+    if (st.ok()) st = commit();
     if (!st.ok()) spdlog::error("{}", st.message());
     return failure;
   }
@@ -497,6 +611,7 @@ class Run {
         sink_->acknowledged(wait_for, &acked).with_context("sink (no offsets committed)"));
     while (!unacked_.empty() && unacked_.front().first <= acked) {
       pending_.merge(std::move(unacked_.front().second));
+      acked_written_ = unacked_.front().first;
       unacked_.pop_front();
     }
     return Status::Ok();
@@ -506,6 +621,7 @@ class Run {
   // records it acknowledged, without waiting for the batches in flight.
   Status commit_acknowledged() {
     KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
+    index_committed_ = attempt_index_ + acked_written_;
     return commit_offsets(pending_.take());
   }
 
@@ -519,6 +635,7 @@ class Run {
           sink_->write_offsets(updates).with_context("sink (no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(errors_->flush().with_context("(no offsets committed)"));
     KPIPE_RETURN_IF_ERROR(sink_->flush().with_context("sink flush (no offsets committed)"));
+    index_committed_ = attempt_index_ + sink_written_;
     return commit_offsets(std::move(updates));
   }
 
@@ -526,6 +643,7 @@ class Run {
   // what it wrote meanwhile on to the source.
   Status commit_offsets(std::vector<std::pair<Json, Json>> updates) {
     last_commit_ = Clock::now();
+    if (options_.dry_run) return Status::Ok();  // commits nothing
     if (!updates.empty()) {
       if (auto position = sink_->position()) updates.push_back(std::move(*position));
       for (const auto& u : updates) committed_partitions_[u.first.dump()] = true;
@@ -550,15 +668,16 @@ class Run {
 
   void summary(const Status& st) {
     double s = seconds_since(start_);
-    double rate = s > 0 ? static_cast<double>(written_) / s : 0;
+    double rate = s > 0 ? static_cast<double>(counts_.written) / s : 0;
     std::string line = fmt::format(
         "pipeline '{}' {}: read {} records, wrote {}, skipped {}{} in {:.2f} s ({:.0f} "
         "records/s); offsets committed {} time(s) for {} partition(s) to {}",
-        pipeline_.name, st.ok() ? "done" : "failed", read_, written_, skipped_,
-        filtered_ > 0 ? fmt::format(", filtered {}", filtered_) : "", s, rate, commits_,
-        committed_partitions_.size(), offsets_->path());
-    if (retries_ > 0)
-      line += fmt::format("; retried {} time(s) after transient failures", retries_);
+        pipeline_.name, st.ok() ? "done" : "failed", counts_.read, counts_.written, counts_.skipped,
+        counts_.filtered > 0 ? fmt::format(", filtered {}", counts_.filtered) : "", s, rate,
+        counts_.commits, committed_partitions_.size(),
+        options_.dry_run ? "nothing (--dry-run)" : offsets_->path());
+    if (counts_.retries > 0)
+      line += fmt::format("; retried {} time(s) after transient failures", counts_.retries);
     if (st.ok()) {
       spdlog::info("{}", line);
     } else {
@@ -584,8 +703,18 @@ class Run {
   std::unique_ptr<ErrorHandler> errors_;
   std::unique_ptr<Committer> committer_;  // during loop(); writes into offsets_
   Clock::time_point start_, last_commit_;
-  uint64_t read_ = 0, written_ = 0, skipped_ = 0, filtered_ = 0, commits_ = 0, retries_ = 0;
-  uint64_t sink_written_ = 0;                     // records written to the current attempt's sink
+  RunCounts counts_;
+  uint64_t sink_written_ = 0;   // records written to the current attempt's sink
+  uint64_t acked_written_ = 0;  // of those, acknowledged and handed to pending_
+  // Batch headers: the last currentIndex given, the one of the last record committed, the one
+  // the current attempt started from; the batch held back to find the run's last record.
+  std::unique_ptr<BatchHeaders> headers_;
+  uint64_t index_ = 0, index_committed_ = 0, attempt_index_ = 0;
+  Batch held_;
+  PendingOffsets held_offsets_;
+  bool has_held_ = false;
+  bool limited_ = false;                          // --limit cut the run short
+  bool started_ = false;                          // start_run() ran
   bool ran_ = false;                              // the loop ran at least once
   bool source_open_ = false, sink_open_ = false;  // of the current attempt
   bool progressed_ = false;                       // the current attempt committed or caught up

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "atomic_file.h"
 #include "java_hash_order.h"
 #include "json_converter.h"
 
@@ -218,42 +219,7 @@ Status read_java_offsets(const std::string& path, JavaOffsetsFile* out) {
 }
 
 Status write_java_offsets(const std::string& path, const JavaOffsetsFile& file) {
-  const std::string bytes = serialize_java_offsets(file);
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0)
-    return Status::Runtime("cannot create a temporary file next to " + path + ": " +
-                           std::strerror(errno));
-  auto fail = [&](const std::string& what) {
-    Status st = Status::Runtime(what + ": " + std::strerror(errno));
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return st;
-  };
-  struct stat existing;
-  const mode_t mode = ::stat(path.c_str(), &existing) == 0 ? existing.st_mode & 07777 : 0644;
-  if (::fchmod(fd, mode) != 0) return fail("cannot set the mode of " + tmp);
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("writing " + tmp);
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail("fsync of " + tmp);
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0) return fail("closing " + tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("renaming " + tmp + " to " + path);
-  // The rename is durable only once the folder is.
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return Status::Runtime("opening the folder of " + path + ": " + std::strerror(errno));
-  const int rc = ::fsync(dfd);
-  const int e = errno;
-  ::close(dfd);
-  if (rc != 0) return Status::Runtime("fsync of the folder of " + path + ": " + std::strerror(e));
-  return Status::Ok();
+  return write_file_atomically(path, serialize_java_offsets(file));
 }
 
 std::vector<std::pair<Json, Json>> connector_offsets(const JavaOffsetsFile& file,

@@ -40,7 +40,8 @@ TEST_CASE("commit, reopen and read back in the KIP-875 shape") {
     REQUIRE(OffsetStore::open(path, "p", OffsetStore::Mode::kWrite, &store).ok());
     CHECK_FALSE(store->offset(partition));
     REQUIRE(store->commit({{partition, Json{{"position", 42}}}}).ok());
-    CHECK(!fs::exists(path + ".tmp"));
+    for (const auto& e : fs::directory_iterator(dir.path))  // no temporary file left behind
+      CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
   }
   Json doc = Json::parse(slurp(path));
   CHECK(doc == Json::parse(R"({"version":1,"pipelines":{"p":{"offsets":[
@@ -118,5 +119,5 @@ TEST_CASE("a commit that cannot be written is an error naming the file") {
               .ok());
   Status st = store->commit({{Json{{"a", 1}}, Json{{"n", 1}}}});
   CHECK(st.code() == Code::kRuntime);
-  CHECK(st.message().find("/nonexistent-dir-kpipe/o.json.tmp") != std::string::npos);
+  CHECK(st.message().find("next to /nonexistent-dir-kpipe/o.json") != std::string::npos);
 }
