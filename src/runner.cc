@@ -377,9 +377,10 @@ class Run {
                      st.message());
         counts_.predicted = Estimate{};
       } else if (counts_.predicted.records) {
-        spdlog::info("pipeline '{}': the source expects {} {} records ({})", pipeline_.name,
+        const std::string& how = counts_.predicted.how;
+        spdlog::info("pipeline '{}': the source expects {} {} records{}", pipeline_.name,
                      counts_.predicted.exact ? "exactly" : "about", *counts_.predicted.records,
-                     counts_.predicted.how);
+                     how.empty() ? "" : " (" + how + ")");
       }
     }
     if (pipeline_.run.headers)

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,11 @@ class CountingSource : public Source {
     return Status::Ok();
   }
   bool exhausted() const override { return sent_ == kBatches * kBatchSize; }
+  Status estimate(Estimate* out) override {
+    out->records = kBatches * kBatchSize - sent_;
+    out->exact = true;
+    return Status::Ok();
+  }
 
  private:
   std::shared_ptr<const Json> partition_ = std::make_shared<const Json>(json_object({{"p", 0}}));
@@ -54,6 +60,8 @@ struct AckState {
   uint64_t limit = 0, written = 0, flushes = 0;
   bool transient = false;  // the broker comes back: the failure is worth a retry
   uint64_t limit_after_retry = 0;
+  // Each written record's batch headers, "index/predicted" and "+end" on the one marked last.
+  std::vector<std::string> headers;
 };
 
 class AckingSink : public Sink {
@@ -65,6 +73,15 @@ class AckingSink : public Sink {
   }
   Status write(Batch& batch) override {
     state_->written += batch.size();
+    for (const Record& r : batch) {
+      std::string seen;
+      for (const Header& h : r.headers) {
+        if (h.key == "currentIndex") seen = *h.value + seen;
+        if (h.key == "predictedTotal") seen += "/" + *h.value;
+        if (h.key == "isEnd") seen += "+end";
+      }
+      if (!seen.empty()) state_->headers.push_back(seen);
+    }
     return Status::Ok();
   }
   bool acknowledges() const override { return true; }
@@ -169,4 +186,35 @@ TEST_CASE("records without a position count towards the batches in flight too") 
   // fails; without the bound every batch would be written before anything waited.
   static_assert(kMaxUnacknowledgedBatches < 6, "the bound must stop the run before its end");
   CHECK(f.state.written == (4 + kMaxUnacknowledgedBatches) * 10);
+}
+
+TEST_CASE("batch headers: indexes 1..N, the source's total, the last record marked once") {
+  Fixture f("run: {headers: true}\n");
+  f.state.limit = 1000;
+  REQUIRE(f.run().ok());
+  REQUIRE(f.state.headers.size() == 100);
+  for (int i = 0; i < 100; ++i)
+    CHECK(f.state.headers[i] == std::to_string(i + 1) + "/100" + (i == 99 ? "+end" : ""));
+}
+
+TEST_CASE("batch headers: a retry numbers the replayed records as they were numbered before") {
+  Fixture f("run: {headers: true}\nerrors: {retry.timeout: 10000, retry.delay.max.ms: 1}\n");
+  f.state.limit = 35;
+  f.state.transient = true;
+  f.state.limit_after_retry = 1000;
+  REQUIRE(f.run().ok());
+  CHECK(f.committed() == json_object({{"n", 100}}));
+  // The first sink got records 1..80 before it failed; the retry resumes after the committed n=30
+  // with index 31 again, and the total stays the first estimate's.
+  const auto& h = f.state.headers;
+  const auto last31 = std::find(h.rbegin(), h.rend(), "31/100");
+  REQUIRE(last31 != h.rend());
+  const auto retry = std::prev(last31.base());              // where the retry's sink starts
+  CHECK(retry != std::find(h.begin(), h.end(), "31/100"));  // the first sink had it too
+  REQUIRE(h.end() - retry == 70);
+  for (int i = 0; i < 70; ++i)
+    CHECK(*(retry + i) == std::to_string(31 + i) + "/100" + (i == 69 ? "+end" : ""));
+  CHECK(std::count_if(h.begin(), h.end(), [](const std::string& s) {
+          return s.find("+end") != std::string::npos;
+        }) == 1);
 }
