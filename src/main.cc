@@ -449,6 +449,14 @@ int main_impl(int argc, char** argv) {
       print_component(scope, ComponentConfig{t.type, t.config}, registry.transform(t.type)->spec);
     }
     std::cout << "offsets: " << pipeline.offsets_file << "\n";
+    const RunSettings& r = pipeline.run;
+    if (r.headers)
+      std::cout << "run.headers: " << r.task_id_header << ", " << r.predicted_header << ", "
+                << r.index_header << ", " << r.is_end_header << "\n";
+    if (r.status())
+      std::cout << "run.status: "
+                << (r.status_file.empty() ? "topic " + r.status_topic : "file " + r.status_file)
+                << "\n";
     return 0;
   }
   if (*run) {
