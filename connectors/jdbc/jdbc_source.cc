@@ -80,6 +80,8 @@ struct Scan {
   std::optional<int64_t> ts;
   std::optional<int64_t> inc;
   std::vector<Json> key;
+  // The clock reading (ns) the next query's upper bound comes from, once estimate() took it.
+  std::optional<int64_t> now;
 };
 
 class JdbcSource : public Source {
@@ -327,25 +329,33 @@ class JdbcSource : public Source {
     return std::monostate();
   }
 
-  Status start_scan(Scan& scan) {
-    std::string sql = "SELECT *";
+  // The scan's WHERE clause (with its parameters) and ORDER BY: from the resume point up to the
+  // upper bound, the database's clock minus timestamp.delay.interval.ms. estimate() fixes the
+  // clock reading for the scan's next query, so the count and the query see the same rows.
+  struct Predicate {
+    std::string where, order;
     std::vector<Param> params;
+  };
+  Status predicate(Scan& scan, Predicate* out) {
     std::vector<std::string> where;
-    std::string order;
     if (!scan.ts_expr.empty()) {
-      sql += ", " + scan.ts_expr + " AS kpipe_ts";
       int64_t now = 0;
-      KPIPE_RETURN_IF_ERROR(connection_->now(&now));
+      if (scan.now) {
+        now = *scan.now;
+      } else {
+        KPIPE_RETURN_IF_ERROR(connection_->now(&now));
+        scan.now = now;
+      }
       const TimestampParam upper{now - delay_ms_ * kNanosPerMs, scan.ts_zoneless};
       std::optional<int64_t> lower = scan.ts;
       if (!lower && initial_ms_) lower = *initial_ms_ == -1 ? now : *initial_ms_ * kNanosPerMs;
       where.push_back(scan.ts_expr + " < ?");
-      params.push_back(upper);
+      out->params.push_back(upper);
       const std::string& ts = scan.ts_expr;
       if (mode_ == Mode::kTimestampIncrementing && lower && scan.inc) {
         where.push_back("((" + ts + " = ? AND " + scan.inc_column + " > ?) OR " + ts + " > ?)");
-        params.insert(params.end(), {TimestampParam{*lower, scan.ts_zoneless}, *scan.inc,
-                                     TimestampParam{*lower, scan.ts_zoneless}});
+        out->params.insert(out->params.end(), {TimestampParam{*lower, scan.ts_zoneless}, *scan.inc,
+                                               TimestampParam{*lower, scan.ts_zoneless}});
       } else if (lower && !scan.key.empty()) {
         std::string cols, marks;
         for (size_t i = 0; i < scan.key_columns.size(); ++i) {
@@ -354,32 +364,71 @@ class JdbcSource : public Source {
         }
         where.push_back("(" + ts + " > ? OR (" + ts + " = ? AND (" + cols + ") > (" + marks +
                         ")))");
-        params.push_back(TimestampParam{*lower, scan.ts_zoneless});
-        params.push_back(TimestampParam{*lower, scan.ts_zoneless});
-        for (size_t i = 0; i < scan.key.size(); ++i) params.push_back(key_param(scan, i));
+        out->params.push_back(TimestampParam{*lower, scan.ts_zoneless});
+        out->params.push_back(TimestampParam{*lower, scan.ts_zoneless});
+        for (size_t i = 0; i < scan.key.size(); ++i) out->params.push_back(key_param(scan, i));
       } else if (lower) {
         where.push_back(ts + " > ?");
-        params.push_back(TimestampParam{*lower, scan.ts_zoneless});
+        out->params.push_back(TimestampParam{*lower, scan.ts_zoneless});
       }
-      order = ts;
-      if (mode_ == Mode::kTimestampIncrementing) order += ", " + scan.inc_column;
-      for (const auto& k : scan.key_columns) order += ", " + k;
+      out->order = ts;
+      if (mode_ == Mode::kTimestampIncrementing) out->order += ", " + scan.inc_column;
+      for (const auto& k : scan.key_columns) out->order += ", " + k;
     } else if (mode_ == Mode::kIncrementing) {
       if (scan.inc) {
         where.push_back(scan.inc_column + " > ?");
-        params.push_back(*scan.inc);
+        out->params.push_back(*scan.inc);
       }
-      order = scan.inc_column;
+      out->order = scan.inc_column;
     }
-    sql += " FROM " + scan.from;
-    for (size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
-    if (!order.empty()) sql += " ORDER BY " + order;
+    for (size_t i = 0; i < where.size(); ++i) out->where += (i ? " AND " : " WHERE ") + where[i];
+    return Status::Ok();
+  }
+
+  Status start_scan(Scan& scan) {
+    Predicate p;
+    KPIPE_RETURN_IF_ERROR(predicate(scan, &p));
+    scan.now.reset();  // the next scan of this table (--follow) reads the clock again
+    std::string sql = "SELECT *";
+    if (!scan.ts_expr.empty()) sql += ", " + scan.ts_expr + " AS kpipe_ts";
+    sql += " FROM " + scan.from + p.where;
+    if (!p.order.empty()) sql += " ORDER BY " + p.order;
     if (!query_suffix_.empty()) sql += " " + query_suffix_;
     spdlog::debug("{}", sql);
-    return connection_->query(sql, params, &stream_)
+    return connection_->query(sql, p.params, &stream_)
         .with_context(scan.table.empty() ? "query" : "table " + scan.table);
   }
 
+ public:
+  // A COUNT(*) per table with the predicate and upper bound its query will use: exact, unless
+  // rows change between the count and the query.
+  Status estimate(Estimate* out) override {
+    uint64_t total = 0;
+    for (Scan& scan : scans_) {
+      Predicate p;
+      KPIPE_RETURN_IF_ERROR(predicate(scan, &p));
+      std::string rows = "SELECT 1 AS kpipe_one FROM " + scan.from + p.where;
+      if (!query_suffix_.empty()) rows += " " + query_suffix_;
+      std::unique_ptr<RowStream> stream;
+      KPIPE_RETURN_IF_ERROR(
+          connection_->query("SELECT COUNT(*) FROM (" + rows + ") kpipe_count", p.params, &stream)
+              .with_context(scan.table.empty() ? "counting the query's rows"
+                                               : "counting the rows of table " + scan.table));
+      std::vector<Value> row;
+      bool has_row = false;
+      KPIPE_RETURN_IF_ERROR(stream->next(&row, &has_row));
+      if (!has_row || row.empty() || !row[0].is<int64_t>())
+        return Status::Runtime("COUNT(*) gave no number");
+      total += static_cast<uint64_t>(row[0].as<int64_t>());
+    }
+    out->records = total;
+    out->exact = true;
+    out->how = "COUNT(*) over " + std::to_string(scans_.size()) +
+               (scans_.size() == 1 && scans_[0].table.empty() ? " query" : " table(s)");
+    return Status::Ok();
+  }
+
+ private:
   Status emit(Scan& scan, Batch* batch) {
     std::optional<int64_t> row_ts;
     if (!scan.ts_expr.empty()) {
