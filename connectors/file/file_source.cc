@@ -43,18 +43,31 @@ namespace {
 
 enum class Format { kLines, kJsonl, kCsv };
 
-// Counts the records in a run of bytes as the source splits them: lines ending at \n, \r\n or \r;
-// for jsonl only lines with more than blanks. A quote character means a CSV record may span
-// lines: the count is then per line, not per record.
-struct LineCounter {
+// Counts the records in a run of bytes as the source splits them, with lines ending at \n, \r\n
+// or \r: lines, every line; jsonl, lines with more than blanks; csv, records as parse_csv_record
+// ends them (a line break inside a quoted field ends none, an empty line is no record; the
+// header is one).
+struct RecordCounter {
   Format format;
-  char quote;
+  CsvFormat csv;
   uint64_t records = 0;
-  bool prev_cr = false, open_line = false, nonblank = false, saw_quote = false;
+  bool prev_cr = false;
+  bool open = false;      // the line (record) has bytes
+  bool nonblank = false;  // jsonl: ... other than blanks
+  bool field_start = true, in_quotes = false, quote_pending = false;  // csv
 
   void add(const char* data, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       const char c = data[i];
+      if (in_quotes) {
+        if (!quote_pending) {
+          quote_pending = c == csv.quote;
+          continue;
+        }
+        quote_pending = false;
+        if (c == csv.quote) continue;  // a doubled quote
+        in_quotes = false;             // the field closed before c
+      }
       if (c == '\n' && prev_cr) {
         prev_cr = false;
         continue;
@@ -64,14 +77,23 @@ struct LineCounter {
         end_line();
         continue;
       }
-      open_line = true;
+      open = true;
       nonblank |= c != ' ' && c != '\t';
-      saw_quote |= c == quote;
+      if (format == Format::kCsv) {
+        in_quotes = field_start && c == csv.quote;
+        field_start = c == csv.delimiter;
+      }
     }
   }
   void end_line() {
-    if (format != Format::kJsonl || nonblank) ++records;
-    open_line = nonblank = false;
+    if (format == Format::kLines || (format == Format::kJsonl ? nonblank : open)) ++records;
+    open = nonblank = false;
+    field_start = true;
+  }
+  // The end of the input ends a last line without a line break (not in --follow mode, which
+  // waits for its end).
+  void finish() {
+    if (open) end_line();
   }
 };
 
@@ -141,9 +163,8 @@ class FileSource : public Source {
 
   bool exhausted() const override { return exhausted_; }
 
-  // The records from the committed position to the end of the file, counted in one read of it;
-  // past 256 MiB estimated from the first MiB. Exact for lines and jsonl, and for csv without
-  // quotes (a quoted field may hold a newline).
+  // The records from the committed position to the end of the file, counted in one read of it
+  // (exact); past 256 MiB estimated from the records in the first MiB.
   Status estimate(Estimate* out) override {
     *out = Estimate{};
     if (path_.empty()) {
@@ -161,7 +182,7 @@ class FileSource : public Source {
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     const uint64_t left = size > position_ ? size - position_ : 0;
     const uint64_t scan = left > kExactBytes ? kSampleBytes : left;
-    LineCounter counter{format_, format_ == Format::kCsv ? csv_.quote : '\0'};
+    RecordCounter counter{format_, csv_};
     std::string chunk(std::min<uint64_t>(scan, kSampleBytes), '\0');
     for (uint64_t done = 0; done < scan;) {
       const ssize_t n = ::pread(fd_, chunk.data(), std::min<uint64_t>(chunk.size(), scan - done),
@@ -174,14 +195,16 @@ class FileSource : public Source {
     }
     if (scan < left) {
       out->records = counter.records * left / std::max<uint64_t>(scan, 1);
-      out->how = "estimated from the first MiB of " + std::to_string(left) + " bytes";
+      out->how = "estimated from the first 1 MiB of the " + std::to_string(left) +
+                 " bytes left in " + path_;
       return Status::Ok();
     }
-    if (counter.open_line && !context_->follow) counter.end_line();  // a last line without \n
+    if (!context_->follow) counter.finish();
     out->records = counter.records;
+    // Read from the start, a CSV file's first record is its header.
     if (format_ == Format::kCsv && position_ == 0 && counter.records > 0) --*out->records;
-    out->exact = format_ != Format::kCsv || !counter.saw_quote;
-    out->how = std::string(out->exact ? "records" : "lines") + " left in " + path_;
+    out->exact = true;
+    out->how = "records left in " + path_;
     return Status::Ok();
   }
 

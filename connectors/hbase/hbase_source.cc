@@ -121,6 +121,15 @@ class HbaseSource : public Source {
 
   bool exhausted() const override { return exhausted_; }
 
+  // Unknown. The REST gateway has no row count: counting means a second scan of the same rows
+  // (a FirstKeyOnlyFilter scanner still reads every row server-side and returns every key), as
+  // costly as the run itself, and the source has no row range or limit that would bound it.
+  Status estimate(Estimate* out) override {
+    *out = Estimate{};
+    out->how = "the HBase REST API gives no row count";
+    return Status::Ok();
+  }
+
   void close() override { scanner_.reset(); }
 
  private:

@@ -61,6 +61,27 @@ Json key_json(const Value& v) {
   return nullptr;
 }
 
+// A COUNT(*) as the dialect typed it: an integer, or (SQLite: an expression has no declared
+// type) its text, a decimal or a double.
+bool count_value(const Value& v, uint64_t* out) {
+  std::string text;
+  if (v.is<int64_t>()) {
+    if (v.as<int64_t>() < 0) return false;
+    *out = static_cast<uint64_t>(v.as<int64_t>());
+    return true;
+  }
+  if (v.is<double>()) {
+    if (!(v.as<double>() >= 0)) return false;
+    *out = static_cast<uint64_t>(v.as<double>());
+    return true;
+  }
+  if (v.is<std::string>()) text = v.as<std::string>();
+  if (v.is<Decimal>()) text = v.as<Decimal>().to_string();
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  *out = std::stoull(text);
+  return true;
+}
+
 // One table (or the custom query) and where its scan stands.
 struct Scan {
   std::string table;  // empty in query mode
@@ -417,9 +438,10 @@ class JdbcSource : public Source {
       std::vector<Value> row;
       bool has_row = false;
       KPIPE_RETURN_IF_ERROR(stream->next(&row, &has_row));
-      if (!has_row || row.empty() || !row[0].is<int64_t>())
+      uint64_t count = 0;
+      if (!has_row || row.empty() || !count_value(row[0], &count))
         return Status::Runtime("COUNT(*) gave no number");
-      total += static_cast<uint64_t>(row[0].as<int64_t>());
+      total += count;
     }
     out->records = total;
     out->exact = true;
