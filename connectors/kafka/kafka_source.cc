@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
 
 namespace kpipe {
 
@@ -89,7 +90,20 @@ ConfigSpec kafka_source_spec() {
       "A partition the offsets file has no entry for starts at the group's committed offset when "
       "it has one (Connect's behaviour: how a Connect sink connector's position carries over), "
       "else as auto.offset.reset says";
-  spec.fields = {servers, topics, regex, group, batch, from_group};
+  FieldSpec stop_at;
+  stop_at.name = "stop.at";
+  stop_at.default_value = "end-offsets";
+  stop_at.allowed = {"end-offsets", "end-of-task"};
+  stop_at.description =
+      "Where a run (without --follow) ends: end-offsets, each partition's end offset as of its "
+      "assignment; end-of-task, the record of task task.id whose isEnd batch header is true (seed "
+      "002), however long it takes to arrive";
+  FieldSpec task;
+  task.name = "task.id";
+  task.description =
+      "With stop.at end-of-task: the task whose end to stop at (its taskId header); default: the "
+      "run's task id (--task-id or run.task.id)";
+  spec.fields = {servers, topics, regex, group, batch, from_group, stop_at, task};
   spec.passthrough = true;
   spec.passthrough_description =
       "a librdkafka consumer property, passed as written (security.protocol, ssl.*, sasl.*, "
@@ -137,6 +151,19 @@ Status KafkaSource::open(const Config& config, const RunContext& context,
   group_id_ = config.has("group.id") ? config.str("group.id") : "kpipe-" + context.pipeline_name;
   offsets_from_group_ = config.boolean("offsets.from.group");
   if (group_id_.empty()) return config.invalid("group.id", "must not be empty");
+  subscription_ = subscription;
+  regex_ = has_regex;
+  end_of_task_ = config.str("stop.at") == "end-of-task";
+  if (end_of_task_) {
+    if (context.follow)
+      return config.invalid("stop.at", "end-of-task ends the run; --follow never ends it");
+    task_id_ = config.has("task.id")   ? config.str("task.id")
+               : context.task_id_given ? context.task_id
+                                       : "";
+    if (task_id_.empty())
+      return config.invalid(
+          "stop.at", "end-of-task needs the task: set task.id here, run.task.id or --task-id");
+  }
 
   KafkaConf conf;
   KPIPE_RETURN_IF_ERROR(build_kafka_conf(config, consumer_defaults(), &conf));
@@ -178,7 +205,9 @@ Status KafkaSource::open(const Config& config, const RunContext& context,
   std::string shown;
   for (const std::string& t : subscription) shown += (shown.empty() ? "" : ", ") + t;
   spdlog::info("kafka source: consuming {} from {} as group '{}'{}", shown, bootstrap_, group_id_,
-               context.follow ? "" : " up to the end offsets as of the assignment");
+               context.follow ? ""
+               : end_of_task_ ? " up to the end of task '" + task_id_ + "'"
+                              : " up to the end offsets as of the assignment");
   return Status::Ok();
 }
 
@@ -200,36 +229,10 @@ void KafkaSource::assign(rd_kafka_topic_partition_list_t* partitions) {
     s.assigned = true;
     s.done = false;
     s.end = -1;
-    // The offsets file is the authority; without an entry, auto.offset.reset decides (not the
-    // group's committed offset, so that `kpipe offsets reset` rewinds).
-    tp.offset = reset_offset_;
-    std::string from = "auto.offset.reset";
-    if (auto committed = offsets_->offset(*s.source_partition)) {
-      const Json* n = committed->is_object() && committed->contains("kafka_offset")
-                          ? &(*committed)["kafka_offset"]
-                          : nullptr;
-      if (!n || !n->is_number_integer() || n->get<int64_t>() < 0) {
-        callback_error_ = Status::Runtime("the offsets file holds no valid kafka_offset for " +
-                                          where(tp.topic, tp.partition) + ": " + committed->dump());
-      } else {
-        tp.offset = n->get<int64_t>();
-        from = "the offsets file";
-      }
-    } else if (offsets_from_group_) {
-      PartitionList one(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(one.get(), tp.topic, tp.partition);
-      rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), one.get(), kWatermarkTimeoutMs);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = one->elems[0].err;
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        callback_error_ =
-            Status::Runtime("cannot read group '" + group_id_ + "' offset of " +
-                            where(tp.topic, tp.partition) + ": " + rd_kafka_err2str(err));
-      } else if (one->elems[0].offset >= 0) {
-        tp.offset = one->elems[0].offset;
-        from = "group '" + group_id_ + "'";
-      }
-    }
-    if (!context_->follow) {
+    std::string from;
+    Status st = start_offset(tp.topic, tp.partition, &tp.offset, &from);
+    if (!st.ok()) callback_error_ = st;
+    if (bounded()) {
       int64_t low = 0, high = 0;
       rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
           consumer_.get(), tp.topic, tp.partition, &low, &high, kWatermarkTimeoutMs);
@@ -247,6 +250,83 @@ void KafkaSource::assign(rd_kafka_topic_partition_list_t* partitions) {
                  s.end >= 0 ? ", end offset " + std::to_string(s.end) : std::string());
   }
   assigned_once_ = true;
+}
+
+Status KafkaSource::start_offset(const std::string& topic, int32_t partition, int64_t* offset,
+                                 std::string* from) {
+  // The offsets file is the authority; without an entry, auto.offset.reset decides (not the
+  // group's committed offset, so that `kpipe offsets reset` rewinds).
+  *offset = reset_offset_;
+  *from = "auto.offset.reset";
+  const Json source_partition = Json{{"kafka_topic", topic}, {"kafka_partition", partition}};
+  if (auto committed = offsets_->offset(source_partition)) {
+    const Json* n = committed->is_object() && committed->contains("kafka_offset")
+                        ? &(*committed)["kafka_offset"]
+                        : nullptr;
+    if (!n || !n->is_number_integer() || n->get<int64_t>() < 0)
+      return Status::Runtime("the offsets file holds no valid kafka_offset for " +
+                             where(topic, partition) + ": " + committed->dump());
+    *offset = n->get<int64_t>();
+    *from = "the offsets file";
+  } else if (offsets_from_group_) {
+    PartitionList one(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(one.get(), topic.c_str(), partition);
+    rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), one.get(), kWatermarkTimeoutMs);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = one->elems[0].err;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::Runtime("cannot read group '" + group_id_ + "' offset of " +
+                             where(topic, partition) + ": " + rd_kafka_err2str(err));
+    if (one->elems[0].offset >= 0) {
+      *offset = one->elems[0].offset;
+      *from = "group '" + group_id_ + "'";
+    }
+  }
+  return Status::Ok();
+}
+
+Status KafkaSource::estimate(Estimate* out) {
+  *out = Estimate{};
+  if (end_of_task_) {
+    out->how = "stop.at end-of-task: the task's records may still be on their way";
+    return Status::Ok();
+  }
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, kWatermarkTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return Status::Transient(std::string("reading the topics' metadata: ") + rd_kafka_err2str(err));
+  KafkaMetadata owned(metadata);
+  std::optional<std::regex> pattern;
+  if (regex_) pattern.emplace(subscription_.front());
+  uint64_t total = 0;
+  size_t partitions = 0;
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const rd_kafka_metadata_topic_t& topic = metadata->topics[t];
+    const std::string name = topic.topic;
+    const bool wanted = pattern ? std::regex_search(name, *pattern)
+                                : std::find(subscription_.begin(), subscription_.end(), name) !=
+                                      subscription_.end();
+    if (!wanted || topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    for (int p = 0; p < topic.partition_cnt; ++p) {
+      const int32_t id = topic.partitions[p].id;
+      int64_t start = 0, low = 0, high = 0;
+      std::string from;
+      KPIPE_RETURN_IF_ERROR(start_offset(name, id, &start, &from));
+      err = rd_kafka_query_watermark_offsets(consumer_.get(), name.c_str(), id, &low, &high,
+                                             kWatermarkTimeoutMs);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return Status::Transient("cannot read the end offset of " + where(name, id) + ": " +
+                                 rd_kafka_err2str(err));
+      if (start == RD_KAFKA_OFFSET_END) start = high;
+      if (start < low) start = low;  // earliest, or an offset the retention already deleted
+      if (high > start) total += static_cast<uint64_t>(high - start);
+      ++partitions;
+    }
+  }
+  out->records = total;
+  out->how = "end offsets minus start positions over " + std::to_string(partitions) +
+             " partition(s), an upper bound";
+  return Status::Ok();
 }
 
 void KafkaSource::revoke(rd_kafka_topic_partition_list_t* partitions) {
@@ -288,7 +368,7 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                             rd_kafka_err2str(assign_err));
   }
   // Partitions already at their end in default mode: stop fetching them.
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && !self->context_->follow) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && self->bounded()) {
     for (int i = 0; i < partitions->cnt; ++i) {
       const rd_kafka_topic_partition_t& tp = partitions->elems[i];
       PartitionState& s = self->state(tp.topic, tp.partition);
@@ -327,7 +407,8 @@ KafkaSource::PartitionState& KafkaSource::state_of(const rd_kafka_message_t* mes
 
 Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-    if (!context_->follow && m->rkt) {
+    if (end_of_task_ && m->rkt) state_of(m).at_eof = true;
+    if (bounded() && m->rkt) {
       PartitionState& s = state_of(m);
       if (s.assigned && !s.done) {
         s.done = true;
@@ -350,7 +431,8 @@ Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
     return Status::Ok();
   }
   PartitionState& s = state_of(m);
-  if (!context_->follow) {
+  s.at_eof = false;
+  if (bounded() || end_of_task_) {
     if (s.done || (s.end >= 0 && m->offset >= s.end)) {
       // Prefetched past the end offset: not part of this run (the next one reads it).
       if (!s.done) {
@@ -387,10 +469,126 @@ Status KafkaSource::take(const rd_kafka_message_t* m, Batch* batch) {
   // The next offset to consume (Kafka's committed offset, KIP-875's sink offset).
   r.source_offset = json_object({{"kafka_offset", m->offset + 1}});
   r.kafka_offset = m->offset;
-  if (!context_->follow && s.end >= 0 && m->offset + 1 >= s.end) {
+  if (end_of_task_ && !before_task_end(s, m, r)) {
+    batch->pop_back();
+    return Status::Ok();
+  }
+  if (bounded() && s.end >= 0 && m->offset + 1 >= s.end) {
     s.done = true;
     pause(s.topic, m->partition);
   }
+  return Status::Ok();
+}
+
+bool KafkaSource::before_task_end(PartitionState& s, const rd_kafka_message_t* m, const Record& r) {
+  auto header = [&](const std::string& name) -> const std::optional<std::string>* {
+    for (const Header& h : r.headers)
+      if (h.key == name) return &h.value;
+    return nullptr;
+  };
+  const auto* task = header(context_->task_id_header);
+  const bool ours = task && *task && **task == task_id_;
+  if (!ours) {
+    if (!s.saw_task || s.interleaved) return true;  // older data, or tasks interleave: as usual
+    s.held = m->offset;  // another task after ours: this partition is past it
+    s.done = true;
+    pause(s.topic, m->partition);
+    return false;
+  }
+  s.saw_task = true;
+  std::optional<uint64_t> index;
+  if (const auto* text = header(context_->index_header); text && *text) {
+    char* end = nullptr;
+    const uint64_t n = std::strtoull((*text)->c_str(), &end, 10);
+    if (!(*text)->empty() && *end == '\0' && n > 0) index = n;
+  }
+  if (index) {
+    // Adds [index, index + 1) to the ranges, merging with its neighbours.
+    auto next = task_indexes_.upper_bound(*index);
+    bool known = false;
+    if (next != task_indexes_.begin()) {
+      auto prev = std::prev(next);
+      known = prev->second > *index;
+      if (!known && prev->second == *index) {
+        prev->second = *index + 1;
+        if (next != task_indexes_.end() && next->first == prev->second) {
+          prev->second = next->second;
+          task_indexes_.erase(next);
+        }
+        known = true;
+      }
+    }
+    if (!known) {
+      uint64_t last = *index + 1;
+      if (next != task_indexes_.end() && next->first == last) {
+        last = next->second;
+        task_indexes_.erase(next);
+      }
+      task_indexes_.emplace(*index, last);
+    }
+  }
+  const auto* end = header(context_->is_end_header);
+  if (end && *end && **end == "true") {
+    marker_seen_ = true;
+    task_total_ = index;
+    s.done = true;
+    pause(s.topic, m->partition);
+    if (index)
+      spdlog::info("kafka source: the end of task '{}' (record {}) at {} offset {}", task_id_,
+                   *index, where(s.topic, m->partition), m->offset);
+    else
+      spdlog::warn(
+          "kafka source: the end of task '{}' at {} offset {} has no {} header: the run ends once "
+          "every partition was read to its end",
+          task_id_, where(s.topic, m->partition), m->offset, context_->index_header);
+  }
+  return true;
+}
+
+bool KafkaSource::task_complete() const {
+  if (!marker_seen_) return false;
+  if (!task_total_) return settled();
+  uint64_t read = 0;  // distinct indexes in [1, total]
+  for (const auto& [first, last] : task_indexes_) {
+    if (first > *task_total_) break;
+    read += std::min(last, *task_total_ + 1) - first;
+  }
+  return read == *task_total_;
+}
+
+bool KafkaSource::settled() const {
+  if (!assigned_once_) return false;
+  for (const auto& entry : partitions_)
+    if (entry.second.assigned && !entry.second.done && !entry.second.at_eof) return false;
+  return true;
+}
+
+Status KafkaSource::release_held() {
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  for (auto& [key, s] : partitions_) {
+    if (!s.assigned || s.held < 0) continue;
+    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset = s.held;
+    spdlog::info(
+        "kafka source: task '{}' is not complete and {} is read to its end: its records of other "
+        "tasks from offset {} on are emitted as usual",
+        task_id_, where(key.first, key.second), s.held);
+    s.held = -1;
+    s.done = false;
+    s.interleaved = true;
+  }
+  if (list->cnt == 0) return Status::Ok();
+  if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), list.get(), 10000)) {
+    Status st =
+        Status::Runtime(std::string("kafka source: seeking: ") + rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return st;
+  }
+  for (int i = 0; i < list->cnt; ++i)
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Status::Runtime("kafka source: seeking " +
+                             where(list->elems[i].topic, list->elems[i].partition) + ": " +
+                             rd_kafka_err2str(list->elems[i].err));
+  rd_kafka_resume_partitions(consumer_.get(), list.get());
   return Status::Ok();
 }
 
@@ -414,11 +612,17 @@ Status KafkaSource::poll(Batch* batch) {
     rd_kafka_message_destroy(m);
     KPIPE_RETURN_IF_ERROR(st);
     wait_ms = 0;  // take what is already fetched, then hand the batch over
-    if (!context_->follow && assigned_once_ && all_done()) break;
+    if (bounded() && assigned_once_ && all_done()) break;
+    if (end_of_task_ && task_complete()) break;
   }
   if (context_->follow) return Status::Ok();
-  if (assigned_once_) {
-    if (all_done()) exhausted_ = true;
+  if (end_of_task_ && task_complete()) {
+    exhausted_ = true;
+    spdlog::info("kafka source: read task '{}' to its end", task_id_);
+  } else if (end_of_task_ && batch->empty() && settled()) {
+    KPIPE_RETURN_IF_ERROR(release_held());
+  } else if (assigned_once_) {
+    if (!end_of_task_ && all_done()) exhausted_ = true;
   } else if (std::chrono::steady_clock::now() > first_assignment_deadline_) {
     // Brokers down or no coordinator yet (a missing topic fails above): worth a retry.
     return Status::Transient(

@@ -16,12 +16,24 @@
 //
 // Default mode reads each assigned partition up to its end offset (high watermark) as of its
 // assignment and then reports exhausted(): a batch between two offsets. --follow keeps consuming.
+// `stop.at: end-of-task` (seed 002) reads until the end of task `task.id` instead, however long
+// that takes. A task's records carry the batch headers taskId, currentIndex (1-based, no gaps)
+// and, on its last record only, isEnd "true"; the task is complete once that marker and every
+// index up to the marker's were read (a duplicate from a producer's retry counts once). A marker
+// without a currentIndex completes the task once every other partition was read to its end.
+// Per partition: records before the task's first one (older data, other tasks) are emitted; the
+// marker ends its partition, so its committed offset is the marker's + 1; a record of another
+// task right after records of the task ends that partition too (the next task has begun) and is
+// not emitted. Should the task then still be incomplete while every partition is read to its end
+// or stopped (tasks interleave, or a failed run of the task left records before another task's),
+// the partitions stopped that way go on, emitting other tasks' records as usual.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +59,9 @@ class KafkaSource : public Source {
               const OffsetReader& offsets) override;
   Status poll(Batch* batch) override;
   bool exhausted() const override { return exhausted_; }
+  // End offsets minus the start positions, over the subscribed topics' partitions: an upper
+  // bound (transaction markers and compacted records count). Unknown with stop.at end-of-task.
+  Status estimate(Estimate* out) override;
   bool produces_bytes() const override { return true; }
   Status committed(const std::vector<std::pair<Json, Json>>& offsets) override;
   void close() override;
@@ -57,7 +72,14 @@ class KafkaSource : public Source {
     std::shared_ptr<const Json> source_partition;  // shared by every record of the partition
     int64_t end = -1;                              // high watermark at assignment (batch mode)
     bool assigned = false;
-    bool done = false;  // batch mode: reached `end`, paused
+    bool done = false;  // batch mode: reached `end`, paused; end-of-task: paused
+    // end-of-task: a record of the task came from this partition; its last message was its end
+    // offset (the EOF event); the offset of the record of another task it stopped at (-1: none);
+    // records of other tasks no longer stop it.
+    bool saw_task = false;
+    bool at_eof = false;
+    int64_t held = -1;
+    bool interleaved = false;
   };
   using PartitionKey = std::pair<std::string, int32_t>;
 
@@ -74,7 +96,19 @@ class KafkaSource : public Source {
   // Handles one consumed message; appends a record unless it is an event or beyond the end.
   Status take(const rd_kafka_message_t* message, Batch* batch);
   bool all_done() const;
+  bool task_complete() const;  // end-of-task: the marker and every record of the task were read
+  bool settled() const;        // end-of-task: every partition is stopped or at its end
+  // end-of-task: resumes the partitions stopped at another task's record (tasks interleave).
+  Status release_held();
+  // Default mode: each partition ends at its end offset as of its assignment.
+  bool bounded() const { return !context_->follow && !end_of_task_; }
   Status commit_to_group();
+  // Where a partition starts: the offsets file's entry, else the group's (offsets.from.group),
+  // else auto.offset.reset (a logical offset). `from` says which.
+  Status start_offset(const std::string& topic, int32_t partition, int64_t* offset,
+                      std::string* from);
+  // end-of-task: false when the record is past the task on its partition (not to be emitted).
+  bool before_task_end(PartitionState& s, const rd_kafka_message_t* m, const Record& r);
 
   const RunContext* context_ = nullptr;
   const OffsetReader* offsets_ = nullptr;
@@ -82,7 +116,16 @@ class KafkaSource : public Source {
   std::string group_id_;
   std::string bootstrap_;
   size_t batch_size_ = 2000;
-  bool offsets_from_group_ = false;                   // offsets.from.group
+  bool offsets_from_group_ = false;        // offsets.from.group
+  std::vector<std::string> subscription_;  // topics, or one ^regex
+  bool regex_ = false;
+  // stop.at end-of-task: the task, the currentIndex values of its records read (disjoint
+  // [first, last) ranges), the marker's index.
+  bool end_of_task_ = false;
+  std::string task_id_;
+  std::map<uint64_t, uint64_t> task_indexes_;
+  std::optional<uint64_t> task_total_;
+  bool marker_seen_ = false;
   int64_t reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;  // where a partition without an offset starts
   bool assigned_once_ = false;
   bool exhausted_ = false;
