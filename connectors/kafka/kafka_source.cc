@@ -286,10 +286,6 @@ Status KafkaSource::start_offset(const std::string& topic, int32_t partition, in
 
 Status KafkaSource::estimate(Estimate* out) {
   *out = Estimate{};
-  if (end_of_task_) {
-    out->how = "stop.at end-of-task: the task's records may still be on their way";
-    return Status::Ok();
-  }
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err =
       rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata, kWatermarkTimeoutMs);
@@ -325,7 +321,9 @@ Status KafkaSource::estimate(Estimate* out) {
   }
   out->records = total;
   out->how = "end offsets minus start positions over " + std::to_string(partitions) +
-             " partition(s), an upper bound";
+             " partition(s), " +
+             (end_of_task_ ? "what the topics hold now (the task may stop before or go beyond it)"
+                           : "an upper bound");
   return Status::Ok();
 }
 

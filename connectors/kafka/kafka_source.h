@@ -60,7 +60,8 @@ class KafkaSource : public Source {
   Status poll(Batch* batch) override;
   bool exhausted() const override { return exhausted_; }
   // End offsets minus the start positions, over the subscribed topics' partitions: an upper
-  // bound (transaction markers and compacted records count). Unknown with stop.at end-of-task.
+  // bound (transaction markers and compacted records count). With stop.at end-of-task, what the
+  // topics hold now: the task's end may come before it or after it.
   Status estimate(Estimate* out) override;
   bool produces_bytes() const override { return true; }
   Status committed(const std::vector<std::pair<Json, Json>>& offsets) override;
