@@ -315,6 +315,20 @@ TEST_CASE("kafka source stop.at end-of-task") {
     CHECK(values(d) == std::vector<std::string>{"7/1", "7/2", "7/3", "9/1", "9/2"});
     CHECK(committed(offsets, "mixed", 0) == 5);
   }
+  SUBCASE("a marker without currentIndex: every partition is read to its end") {
+    REQUIRE(mock->create_topic("plain", 2).ok());
+    producer.send("plain", 0, "p0", {{"taskId", "7"}});
+    producer.send("plain", 0, "end", {{"taskId", "7"}, {"isEnd", "true"}});
+    producer.send("plain", 0, "after", {{"taskId", "7"}});
+    producer.send("plain", 1, "p1a", {{"taskId", "7"}});
+    producer.send("plain", 1, "p1b");
+    producer.flush();
+    MemoryOffsets offsets;
+    Drained d = drain("kafka", source("plain", "7"), &offsets, context());
+    CHECK(values(d) == std::vector<std::string>{"end", "p0", "p1a"});
+    CHECK(committed(offsets, "plain", 0) == 2);
+    CHECK(committed(offsets, "plain", 1) == 1);  // p1b: another task's (none) after ours
+  }
   SUBCASE("the task id defaults to the run's") {
     REQUIRE(mock->create_topic("run", 1).ok());
     producer.task("run", 0, "42", 1, true);
