@@ -1,12 +1,16 @@
 // StatusServer: a read-only REST API in Kafka Connect's shapes over the pipelines of a running
 // kpipe (`kpipe run --follow --rest-port PORT`), so a scheduler or a dashboard that polls
 // Connect's API can poll kpipe. Each pipeline is a connector with one task, 0:
-//   GET /                                  {"version":..,"commit":..,"kafka_cluster_id":null}
-//   GET /health                            {"status":"healthy","message":..} (Connect 3.9)
+//   GET /                                 {"version":..,"commit":..,"kafka_cluster_id":null}
+//   GET /health                           {"status":"healthy","message":..} (Connect 3.9)
 //   GET /connectors[?expand=status&expand=info]
-//   GET /connectors/{name} {"name","config","tasks":[{"connector","task":0}],"type"} GET
-//   /connectors/{name}/config | /status | /tasks | /tasks/0/status | /offsets (KIP-875) GET
-//   /metrics                           Prometheus text, text/plain; version=0.0.4
+//   GET /connectors/{name}                {"name","config","tasks":[{"connector","task":0}],"type"}
+//   GET /connectors/{name}/config         the flat config map
+//   GET /connectors/{name}/status         {"name","connector":{..},"tasks":[{"id":0,..}],"type"}
+//   GET /connectors/{name}/tasks          [{"id":{"connector","task":0},"config":{..}}]
+//   GET /connectors/{name}/tasks/0/status {"id":0,"state":..,"worker_id":..[,"trace":..]}
+//   GET /connectors/{name}/offsets        KIP-875's body
+//   GET /metrics                          Prometheus text, text/plain; version=0.0.4
 // Errors have Connect's body {"error_code":404,"message":"Connector x not found"}; any method
 // but GET (and HEAD) is 405: the API changes nothing. Served by cpp-httplib on its own threads,
 // plain HTTP; nothing in a body is masked here, so the caller gives config and trace clean.
