@@ -7,7 +7,7 @@ packages=(
   g++ make cmake pkg-config clang-format clang libclang-rt-14-dev
   librdkafka-dev libcli11-dev libyaml-cpp-dev libpqxx-dev libmysqlcppconn-dev
   libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libsqlite3-dev libcurl4-openssl-dev
-  libcpp-httplib-dev kcat sqlite3 postgresql mariadb-server mariadb-client python3 python3-kafka python3-avro python3-prometheus-client time
+  libcpp-httplib-dev curl kcat sqlite3 postgresql mariadb-server mariadb-client python3 python3-kafka python3-avro python3-prometheus-client time
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -381,6 +382,33 @@ Status parse_config(const ConfigSpec& spec,
     out->set_by_user[key] = true;
   }
   return finish(spec, scope, out);
+}
+
+std::string value_text(const ConfigValue& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return x;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::vector<ConfigObject>>) {
+          std::string out;
+          for (const auto& object : x) {
+            std::string one;
+            for (const auto& [k, v] : object) one += (one.empty() ? "" : ", ") + k + ": " + v;
+            out += (out.empty() ? "{" : ", {") + one + "}";
+          }
+          return "[" + out + "]";
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          std::string out;
+          for (const auto& s : x) out += (out.empty() ? "" : ", ") + s;
+          return "[" + out + "]";
+        } else {
+          return fmt::format("{}", x);
+        }
+      },
+      v);
 }
 
 }  // namespace kpipe

@@ -142,6 +142,9 @@ Status parse_config(const ConfigSpec& spec,
                     const std::vector<std::pair<std::string, std::string>>& entries,
                     const std::string& scope, Config* out);
 
+// A value as text: lists as [a, b], objects as [{k: v}], booleans as true/false.
+std::string value_text(const ConfigValue& v);
+
 // A key whose value is a secret by its name (password, secret; any case), for keys no spec
 // declares: librdkafka pass-through keys, Connect connector keys.
 bool looks_secret_key(const std::string& key);

@@ -34,7 +34,9 @@ struct RunContext {
   // batch headers that carry it and the end of a task (run.headers; seed 002): a Kafka source
   // with stop.at end-of-task stops at the record of its task marked as the end.
   std::string task_id;
+  bool task_id_given = false;  // by --task-id or run.task.id, not generated
   std::string task_id_header = "taskId";
+  std::string index_header = "currentIndex";
   std::string is_end_header = "isEnd";
   // Set on SIGINT/SIGTERM. A source waiting for data checks it at least every 100 ms and returns.
   const std::atomic<bool>* stopping = nullptr;

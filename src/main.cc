@@ -47,30 +47,7 @@ int fail(const Status& st) {
 
 std::string show_value(const FieldSpec* spec, const ConfigValue& v) {
   if (spec && spec->secret) return "(secret)";
-  return std::visit(
-      [](const auto& x) -> std::string {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return x;
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return x ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, std::vector<ConfigObject>>) {
-          std::string out;
-          for (const auto& object : x) {
-            std::string one;
-            for (const auto& [k, v] : object) one += (one.empty() ? "" : ", ") + k + ": " + v;
-            out += (out.empty() ? "{" : ", {") + one + "}";
-          }
-          return "[" + out + "]";
-        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-          std::string out;
-          for (const auto& s : x) out += (out.empty() ? "" : ", ") + s;
-          return "[" + out + "]";
-        } else {
-          return fmt::format("{}", x);
-        }
-      },
-      v);
+  return value_text(v);
 }
 
 // `hidden`: values config providers gave a Connect connector, secrets wherever they land.
@@ -163,6 +140,7 @@ Status prepare_run(const Pipeline& pipeline, const Registry& registry, const std
     return Status::Invalid(std::string("--summary-json -: stdout carries the ") +
                            (options->dry_run ? "--dry-run records" : "sink's records") +
                            "; give a file");
+  options->task_id_given = !task_id.empty() || !pipeline.run.task_id.empty();
   options->task_id = !task_id.empty()                ? task_id
                      : !pipeline.run.task_id.empty() ? pipeline.run.task_id
                                                      : generate_run_id();
@@ -217,6 +195,13 @@ int main_impl(int argc, char** argv) {
   auto* dry_run = run->add_flag("--dry-run", run_options.dry_run,
                                 "Print the records as they would be written (JSON lines on "
                                 "stdout); write nothing, commit nothing");
+  int rest_port = -1;
+  std::string rest_bind = "127.0.0.1";
+  run->add_option("--rest-port", rest_port,
+                  "Serve a read-only status API in Kafka Connect's shapes on this port while the "
+                  "run lasts (0: any free port, logged)")
+      ->check(CLI::Range(0, 65535));
+  run->add_option("--rest-bind", rest_bind, "Address of the status API")->capture_default_str();
   run->add_option("--limit", run_options.limit, "With --dry-run: stop after N records")
       ->needs(dry_run)
       ->check(CLI::PositiveNumber);
@@ -478,6 +463,15 @@ int main_impl(int argc, char** argv) {
             prepare_run(pipeline, registry, task_id, &run_options, &report_options, &report);
         !st.ok())
       return fail(st);
+    std::unique_ptr<StatusServer> rest;
+    if (rest_port >= 0) {
+      RunReport* r = report.get();
+      Status st = StatusServer::start(
+          rest_bind, rest_port, [r] { return std::vector<ConnectorView>{r->view()}; },
+          [r] { return r->metrics(); }, &rest);
+      if (!st.ok()) return fail(st);
+      spdlog::info("status API on http://{}:{}/connectors", rest_bind, rest->port());
+    }
     if (Status st = run_pipeline(pipeline, registry, run_options, g_stopping); !st.ok())
       return fail(st);
     return 0;

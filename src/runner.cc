@@ -229,7 +229,9 @@ class Run {
     context_.follow = o.follow;
     context_.stopping = &stopping;
     context_.task_id = o.task_id;
+    context_.task_id_given = o.task_id_given;
     context_.task_id_header = p.run.task_id_header;
+    context_.index_header = p.run.index_header;
     context_.is_end_header = p.run.is_end_header;
   }
 

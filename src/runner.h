@@ -40,6 +40,7 @@ struct RunOptions {
   std::string offsets_file;  // overrides the pipeline's offsets file when not empty
   bool progress = true;      // a progress line when stderr is a terminal
   std::string task_id;       // --task-id, else run.task.id, else a generated run id
+  bool task_id_given = false;
   RunObserver* observer = nullptr;
   // --dry-run: records go to `dry_run_out` as JSON lines instead of the sink; nothing is
   // committed; at most `limit` records when it is not 0.

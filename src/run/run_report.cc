@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "http_client.h"
 #include "offsets.h"
 
 namespace kpipe {
@@ -69,7 +70,7 @@ double previous_success(const std::string& file, const std::string& series) {
 
 Status RunReport::open(const Pipeline& pipeline, const Registry& registry, ReportOptions options,
                        std::unique_ptr<RunReport>* out) {
-  std::unique_ptr<RunReport> report(new RunReport(pipeline, std::move(options)));
+  std::unique_ptr<RunReport> report(new RunReport(pipeline, registry, std::move(options)));
   if (pipeline.run.status() && !report->options_.dry_run)
     KPIPE_RETURN_IF_ERROR(
         StatusEvents::open(pipeline, registry, report->options_.task_id, &report->events_));
@@ -140,6 +141,35 @@ std::pair<std::string, std::string> RunReport::state() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_ && !ok_) return {"FAILED", error_};
   return {"RUNNING", ""};
+}
+
+ConnectorView RunReport::view() const {
+  ConnectorView v;
+  v.name = pipeline_.name;
+  // Connect's word for a connector reading Kafka is a sink connector.
+  v.type = pipeline_.source.name == "kafka" ? "sink" : "source";
+  std::tie(v.state, v.trace) = state();
+  v.config = nlohmann::ordered_json::object();
+  v.config["name"] = pipeline_.name;
+  auto add = [&](const std::string& scope, const ComponentConfig& c, const ConfigSpec* spec) {
+    v.config[scope + ".connector"] = c.name;
+    for (const auto& [key, value] : c.config.values) {
+      const FieldSpec* f = spec ? spec->find(key) : nullptr;
+      const bool url = key.find("url") != std::string::npos;  // user:password@ stays out
+      v.config[scope + "." + key] = f && f->secret ? "[hidden]"
+                                    : url          ? HttpClient::redact(value_text(value))
+                                                   : value_text(value);
+    }
+    for (const auto& [key, value] : c.config.passthrough)
+      v.config[scope + "." + key] = looks_secret_key(key) ? "[hidden]" : value;
+  };
+  const auto* source = registry_.source(pipeline_.source.name);
+  const auto* sink = registry_.sink(pipeline_.sink.name);
+  add("source", pipeline_.source, source ? &source->spec : nullptr);
+  add("sink", pipeline_.sink, sink ? &sink->spec : nullptr);
+  v.offsets = read_offsets(pipeline_);
+  if (v.offsets.is_null()) v.offsets = {{"offsets", nlohmann::ordered_json::array()}};
+  return v;
 }
 
 std::string RunReport::metrics_text(const RunCounts& c, bool done) const {

@@ -12,6 +12,7 @@
 #include "pipeline.h"
 #include "registry.h"
 #include "run/status_events.h"
+#include "run/status_server.h"
 #include "runner.h"
 
 namespace kpipe {
@@ -39,15 +40,19 @@ class RunReport : public RunObserver {
   // Thread-safe, for the status API: the metrics text, and RUNNING / FAILED with the error.
   std::string metrics() const;
   std::pair<std::string, std::string> state() const;
+  // The pipeline as Connect's REST API shows a connector: its state, its configuration (secrets
+  // hidden) and its committed offsets, read from the offsets file.
+  ConnectorView view() const;
 
  private:
-  RunReport(const Pipeline& pipeline, ReportOptions options)
-      : pipeline_(pipeline), options_(std::move(options)) {}
+  RunReport(const Pipeline& pipeline, const Registry& registry, ReportOptions options)
+      : pipeline_(pipeline), registry_(registry), options_(std::move(options)) {}
   std::string metrics_text(const RunCounts& counts, bool done) const;  // with mu_ held
   void write_metrics(const RunCounts& counts, bool done);
   void write_summary(const Status& st, const RunCounts& counts);
 
   const Pipeline& pipeline_;
+  const Registry& registry_;
   const ReportOptions options_;
   std::unique_ptr<StatusEvents> events_;
   std::chrono::system_clock::time_point start_ = std::chrono::system_clock::now();

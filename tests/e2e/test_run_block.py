@@ -21,7 +21,7 @@ ROWS = 10000
 def setUpModule():
     global pg, mock
     pg = dbserver.Postgres()
-    mock = harness.MockKafka(topics=["rows:1", "lines:1", "pkuse_status:1"])
+    mock = harness.MockKafka(topics=["rows:1", "lines:1", "pkuse_status:1", "tasks:1"])
 
 
 def tearDownModule():
@@ -241,6 +241,70 @@ class RunBlockTest(harness.TempDirTest):
         self.assertNotIn("isEnd", out.stdout.decode())  # cut short: not the run's end
         self.assertEqual({name: self.read(name) for name in before}, before)
         self.assertFalse(os.path.exists(self.path("p.offsets.json.run.json")))
+
+    def test_kafka_to_postgres_stops_at_the_end_of_its_task(self):
+        def produce(task, ids):
+            self.write("in.jsonl", b"".join(
+                b'{"schema":{"type":"struct","fields":[{"field":"id","type":"int32","optional":false}]},'
+                b'"payload":{"id":%d}}\n' % i for i in ids), "wb")
+            self.write("produce.yaml", "name: producer\nsource: {connector: file, file: in.jsonl, format: jsonl, "
+                       "topic: tasks}\n"
+                       f"sink: {{connector: kafka, bootstrap.servers: '{mock.bootstrap}'}}\n"
+                       "run: {headers: true}\n", "w")
+            self.run_kpipe("run", self.path("produce.yaml"), "--task-id", task, "--offsets", "producer.json")
+            os.remove(self.path("producer.json"))
+
+        pg.exec("DROP TABLE IF EXISTS tasks")
+        produce("7", range(1, 6))
+        produce("8", range(6, 9))
+        self.write("consume.yaml", "name: consumer\n"
+                   f"source: {{connector: kafka, bootstrap.servers: '{mock.bootstrap}', topics: [tasks], "
+                   "stop.at: end-of-task}\n"
+                   f"sink: {{connector: jdbc, connection.url: '{pg.url}', auto.create: true}}\n"
+                   "run: {status: {file: status.jsonl}}\n", "w")
+        self.run_kpipe("run", self.path("consume.yaml"), "--task-id", "7")
+        self.assertEqual(pg.query("SELECT id FROM tasks ORDER BY id"), [[str(i)] for i in range(1, 6)])
+        out = self.run_kpipe("offsets", "show", self.path("consume.yaml"))
+        self.assertEqual(json.loads(out.stdout)["offsets"][0]["offset"], {"kafka_offset": 5})
+        # The start event had the topic's records left as an upper bound: all 8 of both tasks.
+        self.assertEqual(events(self.path("status.jsonl"))[0]["description"], "8 (estimated)")
+        self.run_kpipe("run", self.path("consume.yaml"), "--task-id", "8")
+        self.assertEqual(len(pg.query("SELECT id FROM tasks")), 8)
+        # Without a task to stop at, the run refuses to start.
+        out = self.run_kpipe("run", self.path("consume.yaml"), expect=2)
+        self.assertIn(b"end-of-task needs the task", out.stderr)
+
+    def test_status_api_with_curl_during_a_follow_run(self):
+        self.write("in.txt", b"x\ny\n")
+        p = self.file_pipeline("")
+        proc = subprocess.Popen([harness.KPIPE, "run", p, "--follow", "--rest-port", "0"], cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stderr.readline()
+            port = line.split("http://127.0.0.1:")[1].split("/")[0]
+            self.assertTrue(wait_until(lambda: harness.file_size(self.path("out.txt")) == 4, 30))
+
+            def curl(path, *extra):
+                out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *extra,
+                                      f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=30)
+                body, code = out.stdout.rsplit("\n", 1)
+                return int(code), body
+
+            self.assertEqual(curl("/connectors"), (200, '["p"]'))
+            code, body = curl("/connectors/p/status")
+            self.assertEqual(json.loads(body)["connector"]["state"], "RUNNING")
+            self.assertTrue(wait_until(lambda: json.loads(curl("/connectors/p/offsets")[1])["offsets"], 30))
+            self.assertEqual(json.loads(curl("/connectors/p/offsets")[1])["offsets"][0]["offset"], {"position": 4})
+            self.assertEqual(curl("/connectors/q/status"), (404, '{"error_code":404,"message":"Connector q not found"}'))
+            self.assertEqual(curl("/connectors/p", "-X", "DELETE")[0], 405)
+            self.assertIn('kpipe_records_written_total{pipeline="p"}', curl("/metrics")[1])
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=30), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
 
     def test_run_block_errors_name_the_line(self):
         self.write("in.txt", b"a\n")
