@@ -193,7 +193,8 @@ class FileTest(harness.TempDirTest):
             os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)
             os.close(fd)
-        self.assertIn(b"\r1 records", seen)
+        # The source counted its one line: a bar with the percentage and the time left.
+        self.assertIn(b"\r[##############################] 100%  1/1 records", seen)
         # Not a terminal: no progress line, just the summary.
         out = kpipe("run", self.path("p.yaml"))
         self.assertNotIn(b"\r", out.stderr)
