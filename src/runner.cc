@@ -306,7 +306,6 @@ class Run {
     unacked_.clear();
     held_.clear();
     held_offsets_ = PendingOffsets();
-    has_held_ = false;
     sink_written_ = acked_written_ = 0;          // a new sink counts its acknowledgements from 0
     attempt_index_ = index_ = index_committed_;  // replayed records get their indexes again
     KPIPE_RETURN_IF_ERROR(make_components());
@@ -443,7 +442,7 @@ class Run {
   }
 
   // Records written or held back to be written.
-  uint64_t emitted() const { return counts_.written + (has_held_ ? held_.size() : 0); }
+  uint64_t emitted() const { return counts_.written + held_.size(); }
   bool reached_limit() const { return options_.limit > 0 && emitted() >= options_.limit; }
 
   // Writes the batch to the sink; its offsets become committable once the sink has it durable.
@@ -476,7 +475,7 @@ class Run {
   Status hold(Batch& batch, PendingOffsets&& batch_offsets) {
     headers_->stamp(batch, &index_);
     if (batch.empty()) {  // only skipped or filtered records: their offsets follow the held ones
-      if (has_held_) {
+      if (!held_.empty()) {
         held_offsets_.merge(std::move(batch_offsets));
         return Status::Ok();
       }
@@ -485,15 +484,15 @@ class Run {
     KPIPE_RETURN_IF_ERROR(release_held(false));
     held_.swap(batch);
     held_offsets_ = std::move(batch_offsets);
-    has_held_ = true;
     return Status::Ok();
   }
 
   Status release_held(bool last) {
-    if (!has_held_) return Status::Ok();
-    has_held_ = false;
+    if (held_.empty()) return Status::Ok();
     if (last) headers_->mark_end(held_.back());
-    return write(held_, std::move(held_offsets_));
+    Status st = write(held_, std::move(held_offsets_));
+    held_.clear();
+    return st;
   }
 
   // Runs the converters and the transforms over the batch; records that fail (or that the source
@@ -713,9 +712,8 @@ class Run {
   // the current attempt started from; the batch held back to find the run's last record.
   std::unique_ptr<BatchHeaders> headers_;
   uint64_t index_ = 0, index_committed_ = 0, attempt_index_ = 0;
-  Batch held_;
+  Batch held_;  // never empty while held: hold() writes an empty batch at once
   PendingOffsets held_offsets_;
-  bool has_held_ = false;
   bool limited_ = false;                          // --limit cut the run short
   bool started_ = false;                          // start_run() ran
   bool ran_ = false;                              // the loop ran at least once

@@ -500,31 +500,7 @@ bool KafkaSource::before_task_end(PartitionState& s, const rd_kafka_message_t* m
     const uint64_t n = std::strtoull((*text)->c_str(), &end, 10);
     if (!(*text)->empty() && *end == '\0' && n > 0) index = n;
   }
-  if (index) {
-    // Adds [index, index + 1) to the ranges, merging with its neighbours.
-    auto next = task_indexes_.upper_bound(*index);
-    bool known = false;
-    if (next != task_indexes_.begin()) {
-      auto prev = std::prev(next);
-      known = prev->second > *index;
-      if (!known && prev->second == *index) {
-        prev->second = *index + 1;
-        if (next != task_indexes_.end() && next->first == prev->second) {
-          prev->second = next->second;
-          task_indexes_.erase(next);
-        }
-        known = true;
-      }
-    }
-    if (!known) {
-      uint64_t last = *index + 1;
-      if (next != task_indexes_.end() && next->first == last) {
-        last = next->second;
-        task_indexes_.erase(next);
-      }
-      task_indexes_.emplace(*index, last);
-    }
-  }
+  if (index) task_indexes_.add(*index);
   const auto* end = header(context_->is_end_header);
   if (end && *end && **end == "true") {
     marker_seen_ = true;
@@ -546,12 +522,38 @@ bool KafkaSource::before_task_end(PartitionState& s, const rd_kafka_message_t* m
 bool KafkaSource::task_complete() const {
   if (!marker_seen_) return false;
   if (!task_total_) return settled();
-  uint64_t read = 0;  // distinct indexes in [1, total]
-  for (const auto& [first, last] : task_indexes_) {
-    if (first > *task_total_) break;
-    read += std::min(last, *task_total_ + 1) - first;
+  return task_indexes_.count_upto(*task_total_) == *task_total_;
+}
+
+void KafkaSource::IndexRanges::add(uint64_t index) {
+  auto next = ranges_.upper_bound(index);  // the first range starting after index
+  if (next != ranges_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second > index) return;  // already read (a replay)
+    if (prev->second == index) {       // extends prev, perhaps up to next
+      prev->second = index + 1;
+      if (next != ranges_.end() && next->first == prev->second) {
+        prev->second = next->second;
+        ranges_.erase(next);
+      }
+      return;
+    }
   }
-  return read == *task_total_;
+  uint64_t last = index + 1;
+  if (next != ranges_.end() && next->first == last) {
+    last = next->second;
+    ranges_.erase(next);
+  }
+  ranges_.emplace(index, last);
+}
+
+uint64_t KafkaSource::IndexRanges::count_upto(uint64_t n) const {
+  uint64_t count = 0;
+  for (const auto& [first, last] : ranges_) {
+    if (first > n) break;
+    count += std::min(last, n + 1) - first;
+  }
+  return count;
 }
 
 bool KafkaSource::settled() const {

@@ -120,11 +120,20 @@ class KafkaSource : public Source {
   bool offsets_from_group_ = false;        // offsets.from.group
   std::vector<std::string> subscription_;  // topics, or one ^regex
   bool regex_ = false;
-  // stop.at end-of-task: the task, the currentIndex values of its records read (disjoint
-  // [first, last) ranges), the marker's index.
+  // The distinct currentIndex values read, as disjoint [first, last) ranges: a task of millions
+  // of records read in order is one range; a replay's duplicates count once.
+  class IndexRanges {
+   public:
+    void add(uint64_t index);
+    uint64_t count_upto(uint64_t n) const;  // how many of 1..n were added
+
+   private:
+    std::map<uint64_t, uint64_t> ranges_;
+  };
+  // stop.at end-of-task: the task, the indexes of its records read, the marker's index.
   bool end_of_task_ = false;
   std::string task_id_;
-  std::map<uint64_t, uint64_t> task_indexes_;
+  IndexRanges task_indexes_;
   std::optional<uint64_t> task_total_;
   bool marker_seen_ = false;
   int64_t reset_offset_ = RD_KAFKA_OFFSET_BEGINNING;  // where a partition without an offset starts

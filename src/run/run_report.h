@@ -35,7 +35,7 @@ class RunReport : public RunObserver {
   void started(const RunCounts& counts) override;
   void progressed(const RunCounts& counts) override;
   void finished(const Status& st, const RunCounts& counts) override;
-  bool wants_estimate() const override { return events_ != nullptr || pipeline_.run.headers; }
+  bool wants_estimate() const override { return events_ != nullptr; }  // the start event's total
 
   // Thread-safe, for the status API: the metrics text, and RUNNING / FAILED with the error.
   std::string metrics() const;

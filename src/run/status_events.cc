@@ -26,7 +26,7 @@ int64_t now_ms() {
 // The topic the data goes to, when the pipeline names one (the seed's dataTopicName).
 std::string data_topic(const Pipeline& p) {
   for (const Config* c : {&p.sink.config, &p.source.config})
-    if (c->values.count("topic") && c->has("topic")) return c->str("topic");
+    if (c->has("topic")) return c->str("topic");
   return "";
 }
 
